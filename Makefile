@@ -1,0 +1,39 @@
+# The book's commands. Every target that needs Python sets up .venv first.
+# MXNet 1.9.1 (retired upstream) needs numpy < 1.24, whose wheels stop at
+# Python 3.11: so the environment is Python 3.11 and nothing else.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: lab test book bench check-python clean
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
+	  echo "error: '$(PYTHON)' is not Python 3.11 (found: $$($(PYTHON) --version 2>&1))." >&2; \
+	  echo "The book pins MXNet 1.9.1, which breaks with numpy >= 1.24; numpy 1.23.5 has" >&2; \
+	  echo "no wheels for Python 3.12+. Install Python 3.11 and run: make PYTHON=/path/to/python3.11 ..." >&2; \
+	  exit 1; }
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml | check-python
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then \
+	  echo "error: $(VENV) was made with another Python; remove it (rm -rf $(VENV)) and retry." >&2; exit 1; fi
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -r requirements-dev.txt -e .
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab chapters/
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+book:
+	@echo "make book: the HTML book is not built yet (issue #6). Open the notebooks with 'make lab'." >&2; exit 2
+
+bench:
+	@echo "make bench: the benchmark script is not written yet (see BOOK.md, bench/)." >&2; exit 2
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,130 @@
+"""Process set-up shared by every chapter: CPU threads, seeds, versions.
+
+This module must not import MXNet at import time: ``configure_threads`` has
+to run before MXNet's engine starts, because MXNet reads ``OMP_NUM_THREADS``
+only once, when it is first imported.
+"""
+from __future__ import annotations
+
+import math
+import os
+import platform
+import random
+import sys
+import warnings
+from pathlib import Path
+
+SEED_VARIABLE = "D2L_SEED"
+
+
+def _cgroup_cpu_limit(root: Path = Path("/sys/fs/cgroup")) -> float | None:
+    """Return the CPU quota of this process's cgroup in CPUs, or None if unlimited."""
+    v2 = root / "cpu.max"  # cgroup v2: "<quota> <period>" or "max <period>"
+    v1_quota, v1_period = root / "cpu" / "cpu.cfs_quota_us", root / "cpu" / "cpu.cfs_period_us"
+    try:
+        if v2.exists():
+            quota, period = v2.read_text().split()[:2]
+            return None if quota == "max" else int(quota) / int(period)
+        if v1_quota.exists() and v1_period.exists():
+            quota, period = int(v1_quota.read_text()), int(v1_period.read_text())
+            return None if quota <= 0 else quota / period
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def usable_cpus() -> int:
+    """Number of CPUs this process can really use.
+
+    That is the smaller of the CPUs in its affinity mask and its cgroup CPU
+    quota (rounded down, at least 1), which is what a container such as
+    Binder grants, rather than the host's core count that ``os.cpu_count``
+    reports.
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no affinity mask
+        cpus = os.cpu_count() or 1
+    limit = _cgroup_cpu_limit()
+    if limit is not None:
+        cpus = min(cpus, max(1, math.floor(limit)))
+    return max(1, cpus)
+
+
+def configure_threads() -> int:
+    """Set ``OMP_NUM_THREADS`` for MXNet before it loads, unless the user did.
+
+    MXNet 1.9.1 uses only half of the CPUs for OpenMP by default, one thread
+    on a 2-core laptop; using all usable CPUs makes convolutions about 1.7x
+    faster there. More threads than CPUs makes it much slower, so the count
+    is the CPUs this process may use (see ``usable_cpus``). Returns the
+    thread count in force.
+    """
+    if "OMP_NUM_THREADS" in os.environ:
+        return int(os.environ["OMP_NUM_THREADS"])
+    threads = usable_cpus()
+    if "mxnet" in sys.modules:
+        warnings.warn(
+            "MXNet was imported before d2lhelpers, so OMP_NUM_THREADS could not be "
+            "set and MXNet keeps its default thread count. Import d2lhelpers first.",
+            stacklevel=2,
+        )
+        return threads
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    return threads
+
+
+def seed_from_env(default: int) -> int:
+    """Return the seed to use: ``$D2L_SEED`` when set, otherwise ``default``."""
+    raw = os.environ.get(SEED_VARIABLE, "").strip()
+    if not raw:
+        return default
+    try:
+        seed = int(raw)
+    except ValueError:
+        raise ValueError(
+            f"{SEED_VARIABLE} must be a non-negative integer, got {raw!r}"
+        ) from None
+    if seed < 0:
+        raise ValueError(f"{SEED_VARIABLE} must be a non-negative integer, got {seed}")
+    return seed
+
+
+def set_seed(default: int) -> int:
+    """Seed Python, NumPy and MXNet, and switch MXNet to its NumPy interface.
+
+    Every chapter calls this in its first code cell. The seed is
+    ``$D2L_SEED`` when that is set (so anyone can rerun a chapter with
+    another seed), otherwise ``default``. Returns the seed used.
+    """
+    if not isinstance(default, int) or isinstance(default, bool) or default < 0:
+        raise ValueError(f"default must be a non-negative int, got {default!r}")
+    seed = seed_from_env(default)
+    import numpy
+    from mxnet import npx
+    from mxnet import random as mx_random
+
+    npx.set_np()
+    random.seed(seed)
+    numpy.random.seed(seed)
+    mx_random.seed(seed)
+    return seed
+
+
+def environment_report() -> dict[str, str]:
+    """Versions and settings a reader should check first when something fails."""
+    import d2l
+    import matplotlib
+    import mxnet
+    import numpy
+
+    return {
+        "python": platform.python_version(),
+        "mxnet": mxnet.__version__,
+        "numpy": numpy.__version__,
+        "d2l": d2l.__version__,
+        "matplotlib": matplotlib.__version__,
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "(unset)"),
+        "usable CPUs": str(usable_cpus()),
+        "GPUs": str(mxnet.context.num_gpus()),
+    }

@@ -1,0 +1,61 @@
+import numpy
+import pytest
+from matplotlib.patches import Circle
+from mxnet import np
+
+from d2lhelpers import figures, plot
+
+
+def test_plot_draws_one_line_per_curve():
+    x = numpy.linspace(0, 1, 5)
+    axes = plot.plot(x, [x, x ** 2], xlabel="x", legend=["x", "x^2"])
+    assert len(axes.lines) == 2 and axes.get_xlabel() == "x"
+    assert (axes.lines[1].get_ydata() == x ** 2).all()
+    assert len(plot.plot(np.arange(4)).lines) == 1  # MXNet arrays and implicit x
+
+
+def test_plot_rejects_mismatched_input():
+    with pytest.raises(ValueError, match="curve 0"):
+        plot.plot([0, 1, 2], [1, 2])
+    with pytest.raises(ValueError, match="legend"):
+        plot.plot([0, 1], [[1, 2], [3, 4]], legend=["only one"])
+    with pytest.raises(ValueError, match="one x sequence"):
+        plot.plot([[0, 1], [0, 1]], [[1, 2], [3, 4], [5, 6]])
+
+
+def test_show_images_grid_and_titles():
+    images = np.zeros((3, 1, 28, 28))
+    axes = plot.show_images(images, 2, 2, titles=["a", "b", "c"])
+    assert len(axes) == 4 and axes[2].get_title() == "c" and not axes[3].images
+
+
+@pytest.mark.parametrize("images, titles, match", [
+    (numpy.zeros((5, 4, 4)), None, "1 to num_rows"),
+    (numpy.zeros((2, 3, 4, 4)), None, "2-D"),
+    (numpy.zeros((2, 4, 4)), ["one"], "titles"),
+])
+def test_show_images_rejects_bad_input(images, titles, match):
+    with pytest.raises(ValueError, match=match):
+        plot.show_images(images, 2, 2, titles=titles)
+
+
+def test_training_plot_prints_progress_outside_jupyter(capsys):
+    board = plot.TrainingPlot(num_epochs=4)
+    board.update(1, 0.5, 0.8, 0.79, 1.25)
+    assert "[#####...............] epoch 1/4: loss 0.500, train acc 0.800, test acc 0.790" in capsys.readouterr().out
+    assert board.series["test acc"] == [0.79]
+
+
+def test_network_diagram_draws_every_neuron_and_edge():
+    fig = figures.network_diagram([4, 5, 3], ["in", "hidden", "out"])
+    ax = fig.axes[0]
+    assert sum(isinstance(p, Circle) for p in ax.patches) == 12
+    assert len([t for t in ax.texts if t.get_text().startswith("$")]) == 12
+    assert sum(1 for t in ax.texts if getattr(t, "arrow_patch", None) is not None) == 4 * 5 + 5 * 3
+
+
+def test_network_diagram_rejects_bad_input():
+    with pytest.raises(ValueError, match="layer_sizes"):
+        figures.network_diagram([4], ["in"])
+    with pytest.raises(ValueError, match="layer_names"):
+        figures.network_diagram([4, 3], ["in"])
