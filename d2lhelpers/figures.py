@@ -10,12 +10,13 @@ from d2lhelpers.plot import show
 
 def network_diagram(layer_sizes: Sequence[int], layer_names: Sequence[str],
                     node_prefixes: Sequence[str] | None = None,
-                    figsize: tuple[float, float] = (4.5, 2.6)) -> Figure:
+                    scale: float = 0.55) -> Figure:
     """Draw a fully connected feed-forward network, inputs at the bottom.
 
     ``layer_sizes[i]`` neurons in layer ``i``, each connected to every
     neuron of the next layer; ``layer_names`` label the layers on the left
     and ``node_prefixes`` (default x, h, o) label the neurons x1, x2, ...
+    ``scale`` is the figure size in inches per neuron spacing.
     """
     if len(layer_sizes) < 2 or any(not isinstance(n, int) or n < 1 for n in layer_sizes):
         raise ValueError(f"layer_sizes must be at least two positive ints, got {list(layer_sizes)}")
@@ -26,9 +27,10 @@ def network_diagram(layer_sizes: Sequence[int], layer_names: Sequence[str],
         node_prefixes = ["x"] + ["h"] * (len(layer_sizes) - 2) + ["o"]
     if len(node_prefixes) != len(layer_sizes):
         raise ValueError(f"node_prefixes must have one entry per layer, got {len(node_prefixes)}")
-    fig = Figure(figsize=figsize)
-    ax = fig.add_axes((0, 0, 1, 1))
     widest = max(layer_sizes)
+    width, height = widest + 2.8, len(layer_sizes)
+    fig = Figure(figsize=(scale * width, scale * height))
+    ax = fig.add_axes((0, 0, 1, 1))
     positions = [[(i - (n - 1) / 2, float(row)) for i in range(n)] for row, n in enumerate(layer_sizes)]
     for lower, upper in zip(positions, positions[1:]):
         for x0, y0 in lower:

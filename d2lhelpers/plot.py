@@ -67,13 +67,12 @@ def plot(X, Y=None, xlabel: str | None = None, ylabel: str | None = None,
         raise ValueError(f"legend must name each of the {len(ys)} curves, got {len(legend)} names")
     fig = None
     if axes is None:
-        fig = Figure(figsize=figsize)
+        fig = Figure(figsize=figsize, layout="constrained")
         axes = fig.add_subplot()
     for x, y, fmt in zip(xs, ys, fmts * (len(ys) // len(fmts) + 1)):
         axes.plot(x, y, fmt)
     d2l.set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
     if fig is not None:
-        fig.tight_layout()
         show(fig)
     return axes
 
@@ -96,7 +95,7 @@ def show_images(images, num_rows: int, num_cols: int, titles: Sequence[str] | No
                          f"{sorted({a.shape for a in arrays})}")
     if titles is not None and len(titles) != len(arrays):
         raise ValueError(f"titles must have one entry per image ({len(arrays)}), got {len(titles)}")
-    fig = Figure(figsize=(num_cols * scale, num_rows * scale))
+    fig = Figure(figsize=(num_cols * scale, num_rows * scale), layout="constrained")
     axes = fig.subplots(num_rows, num_cols, squeeze=False).flatten()
     for i, ax in enumerate(axes):
         ax.set_axis_off()
@@ -104,7 +103,6 @@ def show_images(images, num_rows: int, num_cols: int, titles: Sequence[str] | No
             ax.imshow(arrays[i], cmap="gray_r")
             if titles:
                 ax.set_title(titles[i], fontsize=9)
-    fig.tight_layout()
     show(fig)
     return axes
 
@@ -122,7 +120,7 @@ class TrainingPlot:
         self.epochs: list[int] = []
         self.series: dict[str, list[float]] = {"train loss": [], "train acc": [], "test acc": []}
         self.handle = None
-        self.fig = Figure(figsize=figsize)
+        self.fig = Figure(figsize=figsize, layout="constrained")
         self.axes = self.fig.add_subplot()
 
     def update(self, epoch: int, train_loss: float, train_acc: float, test_acc: float, seconds: float) -> None:
@@ -141,10 +139,9 @@ class TrainingPlot:
         for (label, values), fmt in zip(self.series.items(), ("-", "m--", "g-.")):
             self.axes.plot(self.epochs, values, fmt, label=label)
         d2l.set_axes(self.axes, "epoch", None, (1, max(self.num_epochs, 2)), None, "linear", "linear", None)
-        self.axes.legend(loc="center right")
+        self.axes.legend(loc="upper right")
         if self.title:
             self.axes.set_title(self.title)
-        self.fig.tight_layout()
         d2l.use_svg_display()
         if self.handle is None:
             self.handle = display(self.fig, display_id=True)
