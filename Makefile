@@ -32,8 +32,9 @@ test: $(STAMP)
 book:
 	@echo "make book: the HTML book is not built yet (issue #6). Open the notebooks with 'make lab'." >&2; exit 2
 
-bench:
-	@echo "make bench: the benchmark script is not written yet (see BOOK.md, bench/)." >&2; exit 2
+bench: $(STAMP)
+	$(PY) bench/bench_training.py
+	@echo "(Per-chapter wall times and per-model throughput are not benchmarked yet.)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -32,7 +32,7 @@ def show(fig: Figure) -> None:
         from IPython.display import display
 
         d2l.use_svg_display()
-        display(fig, metadata={"image/svg+xml": {"isolated": False}})
+        display(fig)
 
 
 def _as_numpy(values) -> numpy.ndarray:
