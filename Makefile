@@ -6,7 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test book bench check-python clean
+BOOK_JS := book/node_modules/.package-lock.json
+
+.PHONY: lab test book html bench check-python clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
@@ -26,15 +28,24 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml | check-python
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab chapters/
 
-test: $(STAMP)
+test: html
 	$(PY) -m pytest
 
-book:
-	@echo "make book: the HTML book is not built yet (issue #6). Open the notebooks with 'make lab'." >&2; exit 2
+# Widget JavaScript for the HTML book, pinned in book/package-lock.json.
+$(BOOK_JS): book/package.json book/package-lock.json
+	npm ci --prefix book --no-audit --no-fund
+
+# The HTML book: executes chapters whose code changed (FORCE=1: all), then builds _build/html.
+book: $(STAMP) $(BOOK_JS)
+	$(PY) book/build.py $(if $(FORCE),--force)
+
+# The HTML book from the committed notebooks as they are (what make test checks).
+html: $(STAMP) $(BOOK_JS)
+	$(PY) book/build.py --no-execute
 
 bench: $(STAMP)
 	$(PY) bench/bench_training.py
 	@echo "(Per-chapter wall times and per-model throughput are not benchmarked yet.)"
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache _build book/node_modules

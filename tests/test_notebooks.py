@@ -1,11 +1,13 @@
 """Checks on the committed notebooks themselves (nbval re-runs them separately)."""
 import ast
 import importlib
+import importlib.util
 import inspect
 import json
 import re
 from pathlib import Path
 
+import nbformat
 import pytest
 
 CHAPTERS = sorted((Path(__file__).parent.parent / "chapters").glob("*.ipynb"))
@@ -15,6 +17,22 @@ SAVED = re.compile(r"^# Saved in (d2lhelpers\.\w+)")
 def code_cells(path):
     cells = json.loads(path.read_text())["cells"]
     return [c for c in cells if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+
+
+def load_book_build():
+    spec = importlib.util.spec_from_file_location("book_build", Path(__file__).parent.parent / "book" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_outputs_were_made_by_the_current_code(path):
+    """The code hash recorded when the book's build last executed the chapter matches its code now."""
+    build = load_book_build()
+    nb = nbformat.read(path, as_version=4)
+    assert build.stored_sha256(nb) == build.code_sha256(nb), (
+        f"{path.name}: code changed since its outputs were made; run 'make book' to re-execute it")
 
 
 def test_chapters_exist():
