@@ -30,6 +30,7 @@ WIDGET_JS = {  # file served by the book -> where npm put it
     "require.js": "requirejs/require.js",
     "embed-amd.js": "@jupyter-widgets/html-manager/dist/embed-amd.js",
 }
+WIDGET_FONTS = "@jupyter-widgets/html-manager/dist"  # fonts the widget bundle loads at run time
 PAGES = ("conf.py", "index.md", "preface.md")
 
 
@@ -70,31 +71,37 @@ def execute_changed(force: bool, only: list[Path]) -> None:
         print(f"{path.name}: executed in {execute(path):.1f} s", flush=True)
 
 
-def stage(node_modules: Path) -> None:
-    """Lay out the Sphinx source folder: book pages, chapters, local JavaScript."""
+def stage(node_modules: Path, target: Path = STAGE, notebooks: list[Path] | None = None) -> None:
+    """Lay out a Sphinx source folder: book pages, chapters, local JavaScript and fonts."""
     missing = [str(node_modules / src) for src in WIDGET_JS.values() if not (node_modules / src).is_file()]
     if missing:
         sys.exit(f"error: widget JavaScript not installed ({', '.join(missing)}); "
                  "run 'npm ci --prefix book' (make book does this).")
-    shutil.rmtree(STAGE, ignore_errors=True)
-    (STAGE / "chapters").mkdir(parents=True)
-    (STAGE / "_static").mkdir()
+    shutil.rmtree(target, ignore_errors=True)
+    (target / "chapters").mkdir(parents=True)
+    static = target / "_static"
+    static.mkdir()
     for page in PAGES:
-        shutil.copy2(BOOK / page, STAGE / page)
-    for path in CHAPTERS.glob("*.ipynb"):
-        shutil.copy2(path, STAGE / "chapters" / path.name)
+        shutil.copy2(BOOK / page, target / page)
+    for path in notebooks if notebooks is not None else CHAPTERS.glob("*.ipynb"):
+        shutil.copy2(path, target / "chapters" / path.name)
     for name, src in WIDGET_JS.items():
-        shutil.copy2(node_modules / src, STAGE / "_static" / name)
+        shutil.copy2(node_modules / src, static / name)
+    shutil.copy2(BOOK / "widget-assets-path.js", static)
+    (static / "widget-assets").mkdir()
+    for font in (node_modules / WIDGET_FONTS).iterdir():
+        if font.suffix in (".woff2", ".woff", ".ttf", ".eot", ".svg"):
+            shutil.copy2(font, static / "widget-assets" / font.name)
 
 
-def sphinx() -> None:
+def sphinx(source: Path = STAGE, html: Path = HTML) -> None:
+    """Build the HTML with warnings as errors; exits with a message on failure."""
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
-                             str(STAGE), str(HTML)])
+                             str(source), str(html)])
     if result.returncode:
         sys.exit(f"error: Sphinx failed (exit {result.returncode}); warnings count as errors")
-    print(f"HTML book in {HTML.relative_to(ROOT)}/ ({time.perf_counter() - start:.1f} s); "
-          f"open {HTML.relative_to(ROOT)}/index.html", flush=True)
+    print(f"HTML book in {html} ({time.perf_counter() - start:.1f} s); open {html / 'index.html'}", flush=True)
 
 
 def main() -> None:

@@ -26,8 +26,9 @@ myst_heading_anchors = 3
 
 # Widget JavaScript served from the build instead of a CDN.
 html_static_path = ["_static"]
-nb_ipywidgets_js = {
+nb_ipywidgets_js = {  # loaded in this order
     "require.js": {},
+    "widget-assets-path.js": {},
     "embed-amd.js": {"data-jupyter-widgets-cdn": "_static/", "data-jupyter-widgets-cdn-only": ""},
 }
 

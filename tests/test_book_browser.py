@@ -76,12 +76,17 @@ def is_local(url: str) -> bool:
 
 
 def open_page(browser, url: str):
-    """Open ``url``; returns (page, list of requests that left the machine)."""
+    """Open ``url``; returns (page, list of requests that left the machine).
+
+    ``page.errors`` collects JavaScript errors and local requests that failed
+    (a missing font or script would otherwise go unnoticed).
+    """
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     external: list[str] = []
     page.on("request", lambda request: None if is_local(request.url) else external.append(request.url))
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
     page.goto(url, wait_until="networkidle")
     page.errors = errors
     return page, external
@@ -164,7 +169,7 @@ def test_page_works_offline(browser, site, name):
         check_links(page, url)
         check_animations(page)
         check_widgets(page)
-        assert page.errors == [], f"JavaScript errors: {page.errors}"
+        assert page.errors == [], f"errors on the page: {page.errors}"
         shots = HTML / "_screenshots"
         shots.mkdir(exist_ok=True)
         page.screenshot(path=str(shots / (name.replace("/", "_").replace(".html", ".png"))), full_page=False)
@@ -205,5 +210,32 @@ def test_animation_check_catches_a_frozen_animation(browser, tmp_path):
         page, _ = open_page(browser, base + "frozen.html")
         with pytest.raises(PlaywrightTimeout):
             check_animations(page)
+    finally:
+        server.shutdown()
+
+
+def test_widgets_render_offline(browser, tmp_path):
+    """A page with an embedded widget, built like the book, renders it from local JavaScript and fonts."""
+    import importlib.util
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    spec = importlib.util.spec_from_file_location("book_build", ROOT / "book" / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+    nb.cells = [nbformat.v4.new_markdown_cell("# Widget check"),
+                nbformat.v4.new_code_cell("import ipywidgets\nipywidgets.IntSlider(value=3, max=10, description='n')")]
+    NotebookClient(nb, kernel_name="python3").execute()  # stores the widget state, as make book does
+    notebook = tmp_path / "widget_check.ipynb"
+    nbformat.write(nb, notebook)
+    build.stage(build.BOOK / "node_modules", tmp_path / "src", [notebook])
+    build.sphinx(tmp_path / "src", tmp_path / "html")
+    server, base = serve(tmp_path / "html")
+    try:
+        page, external = open_page(browser, base + "chapters/widget_check.html")
+        assert check_widgets(page) == 1 and page.locator(".widget-slider").count() == 1
+        assert page.errors == [] and external == []
     finally:
         server.shutdown()
