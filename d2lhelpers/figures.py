@@ -1,9 +1,11 @@
 """The book's diagrams, drawn by code so every figure can be regenerated."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
+import numpy
 from matplotlib.figure import Figure
+from matplotlib.patches import Circle, Rectangle
 
 from d2lhelpers.plot import show
 
@@ -50,7 +52,145 @@ def network_diagram(layer_sizes: Sequence[int], layer_names: Sequence[str],
     return fig
 
 
-def _circle(center: tuple[float, float]):
-    from matplotlib.patches import Circle
+def _circle(center: tuple[float, float], radius: float = 0.17) -> Circle:
+    return Circle(center, radius, facecolor="#dbe9f6", edgecolor="#1f4e79", lw=1)
 
-    return Circle(center, 0.17, facecolor="#dbe9f6", edgecolor="#1f4e79", lw=1)
+
+def grid_diagram(panels: Sequence[tuple[str, object]], operators: Sequence[str],
+                 highlights: Sequence[tuple[int, int, int, int] | None] | None = None,
+                 cell: float = 0.42) -> Figure:
+    """Draw 2-D arrays as grids of numbers side by side, with symbols between them.
+
+    ``panels`` holds (title, 2-D array) pairs; ``operators[i]`` is written
+    between panel ``i`` and panel ``i + 1`` (for example "⋆", "+", "=").
+    ``highlights[i]`` shades the block (row, column, height, width) of panel
+    ``i``, or nothing when None. Used for cross-correlation and pooling.
+    """
+    arrays = [numpy.asarray(a.asnumpy() if hasattr(a, "asnumpy") else a) for _, a in panels]
+    if not arrays or any(a.ndim != 2 for a in arrays):
+        raise ValueError(f"panels must hold 2-D arrays, got shapes {[a.shape for a in arrays]}")
+    if len(operators) != len(arrays) - 1:
+        raise ValueError(f"operators must have one symbol between each pair of panels "
+                         f"({len(arrays) - 1}), got {len(operators)}")
+    highlights = list(highlights) if highlights is not None else [None] * len(arrays)
+    if len(highlights) != len(arrays):
+        raise ValueError(f"highlights must have one entry per panel ({len(arrays)}), got {len(highlights)}")
+    # Space for each operator, in cells: a symbol needs 1.4, a word about a third of a cell per letter.
+    gaps = [max(1.4, 0.35 * max(len(line) for line in op.split("\n")) + 0.6) for op in operators]
+    tallest = max(a.shape[0] for a in arrays)
+    width = sum(a.shape[1] for a in arrays) + sum(gaps)
+    height = tallest + 1.2
+    fig = Figure(figsize=(cell * width, cell * height))
+    ax = fig.add_axes((0, 0, 1, 1))
+    left = 0.0
+    for i, ((title, _), a) in enumerate(zip(panels, arrays)):
+        rows, cols = a.shape
+        top = (tallest + rows) / 2  # centre panels vertically
+        for r in range(rows):
+            for c in range(cols):
+                shaded = highlights[i] is not None and _inside(r, c, highlights[i])
+                ax.add_patch(Rectangle((left + c, top - r - 1), 1, 1, facecolor="#9ecae1" if shaded else "white",
+                                       edgecolor="0.2", lw=1))
+                ax.text(left + c + 0.5, top - r - 0.5, _number(a[r, c]), ha="center", va="center", fontsize=10)
+        ax.text(left + cols / 2, top + 0.15, title, ha="center", va="bottom", fontsize=9)
+        left += cols
+        if i < len(operators):
+            ax.text(left + gaps[i] / 2, tallest / 2, operators[i], ha="center", va="center",
+                    fontsize=16 if len(operators[i]) == 1 else 9)
+            left += gaps[i]
+    ax.set_xlim(-0.1, width + 0.1)
+    ax.set_ylim(-0.1, height)
+    ax.set_axis_off()
+    show(fig)
+    return fig
+
+
+def _inside(r: int, c: int, block: tuple[int, int, int, int]) -> bool:
+    top, left, rows, cols = block
+    return top <= r < top + rows and left <= c < left + cols
+
+
+def _number(value) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{float(value):.3g}"
+
+
+Point = tuple[float, float]
+
+
+def computational_graph(variables: Mapping[str, Point], operators: Mapping[str, Point],
+                        edges: Sequence[tuple[str, str]], labels: Mapping[str, str] | None = None,
+                        scale: float = 0.75) -> Figure:
+    """Draw a computational graph: variables as squares, operators as circles.
+
+    ``variables`` and ``operators`` map each node's name to its (x, y)
+    position; ``edges`` are (source, target) pairs, drawn as arrows in the
+    direction data flows, and each joins a variable to an operator or an
+    operator to a variable. ``labels`` optionally replaces a node's name by
+    the text drawn in it (matplotlib mathtext allowed). ``scale`` is the
+    figure size in inches per unit of position.
+    """
+    if not variables:
+        raise ValueError("variables must name at least one node")
+    shared = sorted(set(variables) & set(operators))
+    if shared:
+        raise ValueError(f"operators must not reuse the names of variables, got {shared}")
+    nodes = {**variables, **operators}
+    for name, position in nodes.items():
+        if len(position) != 2:
+            raise ValueError(f"variables and operators must map names to (x, y), got {name!r}: {position!r}")
+    for source, target in edges:
+        if source not in nodes or target not in nodes:
+            raise ValueError(f"edges must join known nodes, got ({source!r}, {target!r})")
+        if (source in operators) == (target in operators):
+            raise ValueError(f"edges must join a variable and an operator, got ({source!r}, {target!r})")
+    labels = dict(labels or {})
+    unknown = sorted(set(labels) - set(nodes))
+    if unknown:
+        raise ValueError(f"labels must name known nodes, got {unknown}")
+
+    xs, ys = [p[0] for p in nodes.values()], [p[1] for p in nodes.values()]
+    width, height = max(xs) - min(xs) + 1, max(ys) - min(ys) + 1
+    fig = Figure(figsize=(scale * width, scale * height))
+    ax = fig.add_axes((0, 0, 1, 1))
+    patches = {}
+    for name, (x, y) in variables.items():
+        patches[name] = Rectangle((x - 0.3, y - 0.3), 0.6, 0.6, facecolor="#fdf0d5", edgecolor="#7f5a1e", lw=1)
+    for name, (x, y) in operators.items():
+        patches[name] = _circle((x, y), radius=0.3)
+    for name, patch in patches.items():
+        ax.add_patch(patch)
+        ax.text(*nodes[name], labels.get(name, name), ha="center", va="center", fontsize=10)
+    for source, target in edges:
+        ax.annotate("", nodes[target], nodes[source],
+                    arrowprops=dict(arrowstyle="->", color="0.3", lw=0.9, shrinkA=1, shrinkB=1,
+                                    patchA=patches[source], patchB=patches[target]))
+    ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
+    ax.set_ylim(min(ys) - 0.5, max(ys) + 0.5)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    show(fig)
+    return fig
+
+
+def forward_graph() -> Figure:
+    """The computational graph of chapter 3's one-hidden-layer MLP with an L2 penalty.
+
+    Data flow from the input x (left) to the objective J (right):
+    z = W1 x + b1, h = phi(z), o = W2 h + b2, L = l(o, y),
+    s = (lambda / 2)(||W1||^2 + ||W2||^2) and J = L + s.
+    """
+    variables = {"x": (0, 0), "W1": (1.2, 1.2), "b1": (1.2, -1.2), "z": (2.4, 0), "h": (4.8, 0),
+                 "W2": (6, 1.2), "b2": (6, -1.2), "o": (7.2, 0), "y": (8.4, -1.2), "L": (9.6, 0),
+                 "s": (9.6, 2.4), "J": (12, 0)}
+    operators = {"dense1": (1.2, 0), "phi": (3.6, 0), "dense2": (6, 0), "loss": (8.4, 0),
+                 "penalty": (6, 2.4), "plus": (10.8, 0)}
+    edges = [("x", "dense1"), ("W1", "dense1"), ("b1", "dense1"), ("dense1", "z"), ("z", "phi"),
+             ("phi", "h"), ("h", "dense2"), ("W2", "dense2"), ("b2", "dense2"), ("dense2", "o"),
+             ("o", "loss"), ("y", "loss"), ("loss", "L"), ("W1", "penalty"), ("W2", "penalty"),
+             ("penalty", "s"), ("L", "plus"), ("s", "plus"), ("plus", "J")]
+    labels = {"x": r"$\mathbf{x}$", "W1": r"$\mathbf{W}^{(1)}$", "b1": r"$\mathbf{b}^{(1)}$",
+              "z": r"$\mathbf{z}$", "h": r"$\mathbf{h}$", "W2": r"$\mathbf{W}^{(2)}$",
+              "b2": r"$\mathbf{b}^{(2)}$", "o": r"$\mathbf{o}$", "y": "$y$", "L": "$L$", "s": "$s$",
+              "J": "$J$", "dense1": r"$\times{+}$", "phi": r"$\phi$", "dense2": r"$\times{+}$",
+              "loss": r"$\ell$", "penalty": r"$\ell_2$", "plus": "$+$"}
+    return computational_graph(variables, operators, edges, labels)

@@ -59,3 +59,25 @@ def test_network_diagram_rejects_bad_input():
         figures.network_diagram([4], ["in"])
     with pytest.raises(ValueError, match="layer_names"):
         figures.network_diagram([4, 3], ["in"])
+
+
+def test_grid_diagram_draws_every_number_and_highlight():
+    X, K = numpy.arange(9).reshape(3, 3), numpy.arange(4).reshape(2, 2)
+    Y = numpy.array([[19, 25], [37, 43]])
+    fig = figures.grid_diagram([("input", X), ("kernel", K), ("output", Y)], ["*", "="],
+                               highlights=[(0, 0, 2, 2), (0, 0, 2, 2), (0, 0, 1, 1)])
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert sum(t in {str(v) for v in range(9)} for t in texts) >= 9 + 4
+    assert "43" in texts and "*" in texts and "=" in texts
+    shaded = [p for p in ax.patches if p.get_facecolor()[:3] != (1.0, 1.0, 1.0)]
+    assert len(ax.patches) == 9 + 4 + 4 and len(shaded) == 4 + 4 + 1
+
+
+def test_grid_diagram_rejects_bad_input():
+    with pytest.raises(ValueError, match="2-D"):
+        figures.grid_diagram([("x", numpy.zeros(3))], [])
+    with pytest.raises(ValueError, match="operators"):
+        figures.grid_diagram([("a", numpy.zeros((2, 2))), ("b", numpy.zeros((2, 2)))], [])
+    with pytest.raises(ValueError, match="highlights"):
+        figures.grid_diagram([("a", numpy.zeros((2, 2)))], [], highlights=[None, None])
