@@ -1,0 +1,50 @@
+import pytest
+from matplotlib.patches import Circle, Rectangle
+
+from d2lhelpers import figures
+
+VARIABLES = {"x": (0, 0), "w": (1, 1), "y": (2, 0)}
+OPERATORS = {"times": (1, 0)}
+EDGES = [("x", "times"), ("w", "times"), ("times", "y")]
+
+
+def arrows(ax):
+    return [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+
+
+def test_computational_graph_draws_nodes_shapes_and_arrows():
+    fig = figures.computational_graph(VARIABLES, OPERATORS, EDGES, labels={"times": r"$\times$"})
+    ax = fig.axes[0]
+    assert sum(isinstance(p, Rectangle) for p in ax.patches) == 3
+    assert sum(isinstance(p, Circle) for p in ax.patches) == 1
+    assert len(arrows(ax)) == 3
+    texts = sorted(t.get_text() for t in ax.texts if t.get_text())
+    assert texts == sorted(["x", "w", "y", r"$\times$"])
+
+
+def test_arrows_point_from_source_to_target():
+    ax = figures.computational_graph(VARIABLES, OPERATORS, EDGES).axes[0]
+    last = arrows(ax)[-1]  # times -> y
+    assert tuple(last.xyann) == OPERATORS["times"] and tuple(last.xy) == VARIABLES["y"]
+
+
+def test_forward_graph_of_the_chapter():
+    ax = figures.forward_graph().axes[0]
+    assert sum(isinstance(p, Rectangle) for p in ax.patches) == 12  # x, W1, b1, z, h, W2, b2, o, y, L, s, J
+    assert sum(isinstance(p, Circle) for p in ax.patches) == 6
+    assert len(arrows(ax)) == 19
+    left_to_right = sorted((t.xyann[0], t.xy[0]) for t in arrows(ax))
+    assert all(x0 <= x1 for x0, x1 in left_to_right)  # data flow towards the objective J
+
+
+@pytest.mark.parametrize("variables, operators, edges, labels, name", [
+    ({}, OPERATORS, [], None, "variables"),
+    (VARIABLES, {"x": (1, 0)}, [], None, "operators"),
+    ({"x": (0, 0, 0)}, OPERATORS, [], None, "variables and operators"),
+    (VARIABLES, OPERATORS, [("x", "nowhere")], None, "edges"),
+    (VARIABLES, OPERATORS, [("x", "y")], None, "edges"),
+    (VARIABLES, OPERATORS, EDGES, {"z": "z"}, "labels"),
+])
+def test_computational_graph_rejects_bad_input(variables, operators, edges, labels, name):
+    with pytest.raises(ValueError, match=f"^{name} must"):
+        figures.computational_graph(variables, operators, edges, labels)
