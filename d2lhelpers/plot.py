@@ -15,10 +15,6 @@ from d2l import mxnet as d2l
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-# Deterministic SVG: the same figure gives the same bytes on every run.
-matplotlib.rcParams["svg.hashsalt"] = "d2lhelpers"
-matplotlib.rcParams["svg.fonttype"] = "none"
-
 
 def in_notebook() -> bool:
     """True when running inside a Jupyter kernel (where figures can be displayed)."""
@@ -26,12 +22,20 @@ def in_notebook() -> bool:
     return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
 
 
+def use_svg() -> None:
+    """Display figures as SVG (d2l's ``use_svg_display``), with text kept as text and
+    fixed element ids, so the same figure gives the same bytes on every run."""
+    d2l.use_svg_display()
+    matplotlib.rcParams["svg.hashsalt"] = "d2lhelpers"
+    matplotlib.rcParams["svg.fonttype"] = "none"
+
+
 def show(fig: Figure) -> None:
-    """Display ``fig`` as SVG in Jupyter (d2l's ``use_svg_display``); do nothing elsewhere."""
+    """Display ``fig`` as SVG in Jupyter; do nothing elsewhere."""
     if in_notebook():
         from IPython.display import display
 
-        d2l.use_svg_display()
+        use_svg()
         display(fig)
 
 
@@ -142,7 +146,7 @@ class TrainingPlot:
         self.axes.legend(loc="upper right")
         if self.title:
             self.axes.set_title(self.title)
-        d2l.use_svg_display()
+        use_svg()
         if self.handle is None:
             self.handle = display(self.fig, display_id=True)
         else:
