@@ -76,6 +76,8 @@ def plot(X, Y=None, xlabel: str | None = None, ylabel: str | None = None,
     for x, y, fmt in zip(xs, ys, fmts * (len(ys) // len(fmts) + 1)):
         axes.plot(x, y, fmt)
     d2l.set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+    axes.autoscale(axis="x", enable=xlim is None)  # set_axes' set_xlim(None) switches autoscaling off
+    axes.autoscale(axis="y", enable=ylim is None)
     if fig is not None:
         show(fig)
     return axes

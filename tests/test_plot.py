@@ -81,3 +81,10 @@ def test_grid_diagram_rejects_bad_input():
         figures.grid_diagram([("a", numpy.zeros((2, 2))), ("b", numpy.zeros((2, 2)))], [])
     with pytest.raises(ValueError, match="highlights"):
         figures.grid_diagram([("a", numpy.zeros((2, 2)))], [], highlights=[None, None])
+
+
+def test_plot_keeps_autoscaling_for_later_curves():
+    axes = plot.plot([0, 1], [0, 1])
+    axes.plot([0, 1], [0, 50])
+    axes.autoscale_view()
+    assert axes.get_ylim()[1] >= 50
