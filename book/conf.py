@@ -8,6 +8,11 @@ _static/ by book/build.py), so the built
 site makes no request to another host.
 """
 import os
+import re
+import subprocess
+from pathlib import Path
+
+BOOK_ROOT = Path(__file__).resolve().parent  # the staged copy lives in _build/src, inside the checkout
 
 project = "Deep learning, built step by step"
 author = "the authors of this book"
@@ -34,7 +39,26 @@ nb_ipywidgets_js = {  # loaded in this order
 
 html_theme = "sphinx_book_theme"
 html_title = project
-REPOSITORY = os.environ.get("BOOK_REPOSITORY_URL", "https://github.com/d2l-mxnet-book/book")
+
+
+def repository_url() -> str:
+    """The GitHub address Binder and the repository button point at.
+
+    ``$BOOK_REPOSITORY_URL`` when set, else the ``origin`` remote of this
+    checkout when it is on GitHub, else a placeholder to be replaced.
+    """
+    if os.environ.get("BOOK_REPOSITORY_URL"):
+        return os.environ["BOOK_REPOSITORY_URL"]
+    try:
+        origin = subprocess.run(["git", "-C", str(BOOK_ROOT), "remote", "get-url", "origin"],
+                                capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        origin = ""
+    match = re.match(r"^(?:https://github\.com/|git@github\.com:)([\w.-]+/[\w.-]+?)(?:\.git)?$", origin)
+    return f"https://github.com/{match.group(1)}" if match else "https://github.com/d2l-mxnet-book/book"
+
+
+REPOSITORY = repository_url()
 html_theme_options = {
     "repository_url": REPOSITORY,
     "repository_branch": "main",
