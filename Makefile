@@ -25,8 +25,9 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml | check-python
 	$(PY) -m pip install -r requirements-dev.txt -e .
 	touch $(STAMP)
 
+# Jupyter refuses to run as root unless told to (containers often run as root).
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab chapters/
+	$(VENV)/bin/jupyter lab chapters/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: html
 	$(PY) -m pytest
