@@ -4,7 +4,7 @@ Prints, for the Gluon MLP of chapter 1 on Fashion-MNIST (batch 256):
 * the time of one shuffled pass over the training set that only feeds data,
   as a share of a bare MLP epoch (target: under 10%);
 * examples/s of a bare forward/backward/update loop and of
-  ``train.train_epoch`` (target: the book's loop keeps at least 90%).
+  ``train.Loop.epoch`` with accuracy (target: the book's loop keeps at least 90%).
 
 Run with ``make bench`` (set D2L_DATA_MIRROR when offline).
 """
@@ -48,7 +48,7 @@ def medians(*epoch_fns) -> list[float]:
     for fn in epoch_fns:
         seconds(fn)
     times = [[seconds(fn) for fn in epoch_fns] for _ in range(ROUNDS)]
-    return [statistics.median(column) for column in zip(*times)]
+    return [statistics.median(column) for column in zip(*times, strict=True)]
 
 
 def main() -> None:
@@ -58,7 +58,7 @@ def main() -> None:
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
 
     def feed_only():
-        for X, y in train_iter:
+        for X, _ in train_iter:
             X.wait_to_read()
 
     bare_net, bare_trainer = mlp()
@@ -71,11 +71,12 @@ def main() -> None:
             bare_trainer.step(X.shape[0])
 
     net, trainer = mlp()
-    feed, bare_s, book_s = medians(feed_only, bare, lambda: train.train_epoch(net, train_iter, loss, trainer))
+    loop = train.Loop(net, loss, trainer, accuracy=True)
+    feed, bare_s, book_s = medians(feed_only, bare, lambda: loop.epoch(train_iter))
     print(f"threads (OMP_NUM_THREADS): {runtime.configure_threads()}; median of {ROUNDS} epochs each")
     print(f"data feeding, one epoch:   {feed:.3f} s = {100 * feed / bare_s:.1f}% of a bare MLP epoch (target < 10%)")
     print(f"bare loop:                 {n / bare_s:,.0f} examples/s ({bare_s:.2f} s/epoch)")
-    print(f"train.train_epoch:         {n / book_s:,.0f} examples/s ({book_s:.2f} s/epoch), "
+    print(f"train.Loop.epoch:          {n / book_s:,.0f} examples/s ({book_s:.2f} s/epoch), "
           f"{100 * bare_s / book_s:.0f}% of the bare loop (target >= 90%)")
 
 

@@ -1,15 +1,24 @@
 """Helpers shared by the chapters of the book.
 
-One module per concern: ``runtime`` (threads, seeds, versions), ``data``
-(data sets, IDX files, minibatches), ``train`` (metrics and training loops),
-``plot`` (figures in notebooks) and ``figures`` (the book's diagrams).
+One module per concern:
+
+* ``runtime``: CPU threads, seeds and versions.
+* ``data``: data sets (verified downloads, IDX files) and minibatches.
+* ``train``: metrics and the training loop every chapter uses.
+* ``plot``: figures and live training plots in notebooks.
+* ``figures``: the book's diagrams, drawn by code.
+* ``models``: layer output shapes and parameter counts of Gluon models.
+* ``gradcheck``: gradients checked against autograd or finite differences.
+* ``checks``: argument checks and array conversion that the other modules share.
 
 Importing this package sets ``OMP_NUM_THREADS`` to the CPUs this process can
-use, unless it is already set; it must therefore be imported before MXNet.
-That is its only side effect.
+use, unless it is already set; it must therefore be imported before MXNet
+(otherwise it warns and leaves MXNet's default). That is its only side effect.
 """
 from d2lhelpers import runtime as _runtime
 
 __version__ = "0.1.0"
 
-_runtime.configure_threads()
+# stacklevel 3 attributes the warning to the line that imported d2lhelpers
+# (warnings skips importlib's own frames), not to this file.
+_runtime.configure_threads(stacklevel=3)

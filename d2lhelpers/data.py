@@ -19,13 +19,16 @@ import os
 import tempfile
 import urllib.request
 import zlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy
 from mxnet import np
+
+from d2lhelpers.checks import as_numpy, positive_int
 
 MIRROR_VARIABLE = "D2L_DATA_MIRROR"
 DEFAULT_CACHE = Path(__file__).resolve().parent.parent / "data"
@@ -250,7 +253,7 @@ def load_fashion_mnist(cache_dir: Path | str | None = None, mirror: Path | str |
 
 def text_labels(labels: Sequence[int] | np.ndarray) -> list[str]:
     """Names of Fashion-MNIST classes for integer labels 0..9."""
-    values = labels.asnumpy().tolist() if hasattr(labels, "asnumpy") else list(labels)
+    values = as_numpy(labels).tolist()
     bad = [v for v in values if not 0 <= int(v) < len(FASHION_MNIST_LABELS)]
     if bad:
         raise ValueError(f"labels must be integers in 0..9, got {bad[:5]}")
@@ -266,8 +269,7 @@ class ArrayLoader:
     """
 
     def __init__(self, features: np.ndarray, labels: np.ndarray, batch_size: int, shuffle: bool = False):
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        positive_int("batch_size", batch_size)
         if features.shape[0] != labels.shape[0]:
             raise ValueError(f"features and labels must have the same length, got "
                              f"{features.shape[0]} and {labels.shape[0]}")
@@ -301,8 +303,7 @@ def synthetic_linear_data(w: np.ndarray, b: float, num_examples: int,
     """Draw ``X ~ N(0, 1)`` and ``y = X w + b + N(0, noise^2)``; returns ``(X, y)``, y of shape (n, 1)."""
     if w.ndim != 1:
         raise ValueError(f"w must be a 1-D array of weights, got shape {w.shape}")
-    if not isinstance(num_examples, int) or num_examples < 1:
-        raise ValueError(f"num_examples must be a positive int, got {num_examples!r}")
+    positive_int("num_examples", num_examples)
     if noise < 0:
         raise ValueError(f"noise must be a non-negative standard deviation, got {noise!r}")
     X = np.random.normal(0, 1, (num_examples, w.shape[0]))

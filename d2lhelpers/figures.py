@@ -1,12 +1,13 @@
 """The book's diagrams, drawn by code so every figure can be regenerated."""
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from itertools import pairwise
 
-import numpy
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
 
+from d2lhelpers.checks import as_numpy, positive_int
 from d2lhelpers.plot import show
 
 
@@ -20,8 +21,10 @@ def network_diagram(layer_sizes: Sequence[int], layer_names: Sequence[str],
     and ``node_prefixes`` (default x, h, o) label the neurons x1, x2, ...
     ``scale`` is the figure size in inches per neuron spacing.
     """
-    if len(layer_sizes) < 2 or any(not isinstance(n, int) or n < 1 for n in layer_sizes):
+    if len(layer_sizes) < 2:
         raise ValueError(f"layer_sizes must be at least two positive ints, got {list(layer_sizes)}")
+    for i, n in enumerate(layer_sizes):
+        positive_int(f"layer_sizes[{i}]", n)
     if len(layer_names) != len(layer_sizes):
         raise ValueError(f"layer_names must name each of the {len(layer_sizes)} layers, "
                          f"got {len(layer_names)}")
@@ -34,12 +37,12 @@ def network_diagram(layer_sizes: Sequence[int], layer_names: Sequence[str],
     fig = Figure(figsize=(scale * width, scale * height))
     ax = fig.add_axes((0, 0, 1, 1))
     positions = [[(i - (n - 1) / 2, float(row)) for i in range(n)] for row, n in enumerate(layer_sizes)]
-    for lower, upper in zip(positions, positions[1:]):
+    for lower, upper in pairwise(positions):
         for x0, y0 in lower:
             for x1, y1 in upper:
                 ax.annotate("", (x1, y1 - 0.17), (x0, y0 + 0.17),
                             arrowprops=dict(arrowstyle="->", color="0.45", lw=0.7, shrinkA=0, shrinkB=0))
-    for row, (nodes, prefix) in enumerate(zip(positions, node_prefixes)):
+    for row, (nodes, prefix) in enumerate(zip(positions, node_prefixes, strict=True)):
         for i, (x, y) in enumerate(nodes, start=1):
             ax.add_patch(_circle((x, y)))
             ax.text(x, y, f"${prefix}_{{{i}}}$", ha="center", va="center", fontsize=9)
@@ -66,7 +69,7 @@ def grid_diagram(panels: Sequence[tuple[str, object]], operators: Sequence[str],
     ``highlights[i]`` shades the block (row, column, height, width) of panel
     ``i``, or nothing when None. Used for cross-correlation and pooling.
     """
-    arrays = [numpy.asarray(a.asnumpy() if hasattr(a, "asnumpy") else a) for _, a in panels]
+    arrays = [as_numpy(a) for _, a in panels]
     if not arrays or any(a.ndim != 2 for a in arrays):
         raise ValueError(f"panels must hold 2-D arrays, got shapes {[a.shape for a in arrays]}")
     if len(operators) != len(arrays) - 1:
@@ -83,7 +86,7 @@ def grid_diagram(panels: Sequence[tuple[str, object]], operators: Sequence[str],
     fig = Figure(figsize=(cell * width, cell * height))
     ax = fig.add_axes((0, 0, 1, 1))
     left = 0.0
-    for i, ((title, _), a) in enumerate(zip(panels, arrays)):
+    for i, ((title, _), a) in enumerate(zip(panels, arrays, strict=True)):
         rows, cols = a.shape
         top = (tallest + rows) / 2  # centre panels vertically
         for r in range(rows):
@@ -171,26 +174,3 @@ def computational_graph(variables: Mapping[str, Point], operators: Mapping[str, 
     show(fig)
     return fig
 
-
-def forward_graph() -> Figure:
-    """The computational graph of chapter 3's one-hidden-layer MLP with an L2 penalty.
-
-    Data flow from the input x (left) to the objective J (right):
-    z = W1 x + b1, h = phi(z), o = W2 h + b2, L = l(o, y),
-    s = (lambda / 2)(||W1||^2 + ||W2||^2) and J = L + s.
-    """
-    variables = {"x": (0, 0), "W1": (1.2, 1.2), "b1": (1.2, -1.2), "z": (2.4, 0), "h": (4.8, 0),
-                 "W2": (6, 1.2), "b2": (6, -1.2), "o": (7.2, 0), "y": (8.4, -1.2), "L": (9.6, 0),
-                 "s": (9.6, 2.4), "J": (12, 0)}
-    operators = {"dense1": (1.2, 0), "phi": (3.6, 0), "dense2": (6, 0), "loss": (8.4, 0),
-                 "penalty": (6, 2.4), "plus": (10.8, 0)}
-    edges = [("x", "dense1"), ("W1", "dense1"), ("b1", "dense1"), ("dense1", "z"), ("z", "phi"),
-             ("phi", "h"), ("h", "dense2"), ("W2", "dense2"), ("b2", "dense2"), ("dense2", "o"),
-             ("o", "loss"), ("y", "loss"), ("loss", "L"), ("W1", "penalty"), ("W2", "penalty"),
-             ("penalty", "s"), ("L", "plus"), ("s", "plus"), ("plus", "J")]
-    labels = {"x": r"$\mathbf{x}$", "W1": r"$\mathbf{W}^{(1)}$", "b1": r"$\mathbf{b}^{(1)}$",
-              "z": r"$\mathbf{z}$", "h": r"$\mathbf{h}$", "W2": r"$\mathbf{W}^{(2)}$",
-              "b2": r"$\mathbf{b}^{(2)}$", "o": r"$\mathbf{o}$", "y": "$y$", "L": "$L$", "s": "$s$",
-              "J": "$J$", "dense1": r"$\times{+}$", "phi": r"$\phi$", "dense2": r"$\times{+}$",
-              "loss": r"$\ell$", "penalty": r"$\ell_2$", "plus": "$+$"}
-    return computational_graph(variables, operators, edges, labels)

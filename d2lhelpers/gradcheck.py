@@ -16,17 +16,15 @@ right to about 1e-7 and a float64 one to about 1e-15.
 """
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import numpy
 from mxnet import autograd, np
 
+from d2lhelpers.checks import as_numpy
+
 Params = Mapping[str, np.ndarray]
 Objective = Callable[[Params], np.ndarray]
-
-
-def _as_numpy(array) -> numpy.ndarray:
-    return array.asnumpy() if hasattr(array, "asnumpy") else numpy.asarray(array)
 
 
 def relative_error(a, b) -> float:
@@ -36,7 +34,7 @@ def relative_error(a, b) -> float:
     is 0.0 when both are all zeros. See the module docstring for why the
     scale is the whole array's rather than each entry's.
     """
-    a, b = _as_numpy(a).astype("float64"), _as_numpy(b).astype("float64")
+    a, b = as_numpy(a).astype("float64"), as_numpy(b).astype("float64")
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
     if a.size == 0:
@@ -69,7 +67,7 @@ def numerical_gradient(f: Objective, params: Params, eps: float = 1e-6) -> dict[
     bad = {name: str(p.dtype) for name, p in params.items() if p.dtype != numpy.float64}
     if bad:
         raise ValueError(f"params must be float64 for finite differences, got {bad}")
-    values = {name: _as_numpy(p).copy() for name, p in params.items()}
+    values = {name: as_numpy(p).copy() for name, p in params.items()}
     grads = {}
     for name, value in values.items():
         grad = numpy.zeros_like(value)

@@ -1,4 +1,4 @@
-"""Looking inside Gluon models: layer output shapes and parameter counts."""
+"""Looking inside Gluon models: layer output shapes and trainable parameter counts."""
 from __future__ import annotations
 
 import math
@@ -24,9 +24,17 @@ def layer_shapes(net: nn.Sequential | nn.HybridSequential, X: np.ndarray) -> lis
 
 
 def count_parameters(net: nn.Block) -> int:
-    """Number of scalar parameters of ``net`` (run one forward pass first if shapes are deferred)."""
+    """Number of trainable scalar parameters of ``net``.
+
+    Only parameters that receive gradients count: batch normalization's
+    running mean and variance (``grad_req`` 'null') are statistics of the
+    data, not parameters, and are left out. Run one forward pass first if
+    the shapes are deferred.
+    """
     total = 0
     for name, param in net.collect_params().items():
+        if param.grad_req == "null":
+            continue
         if param.shape is None or any(d <= 0 for d in param.shape):
             raise ValueError(f"net has parameter {name} of unknown shape {param.shape}; "
                              "run one forward pass before counting")

@@ -7,13 +7,19 @@ displays, and the saved notebook keeps one static image per figure.
 from __future__ import annotations
 
 import sys
-from typing import Sequence
+from collections.abc import Sequence
+from itertools import cycle
 
 import matplotlib
 import numpy
 from d2l import mxnet as d2l
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from d2lhelpers.checks import as_numpy, positive_int
+
+FORMATS = ("-", "m--", "g-.", "r:", "c-", "k--")
 
 
 def in_notebook() -> bool:
@@ -39,13 +45,9 @@ def show(fig: Figure) -> None:
         display(fig)
 
 
-def _as_numpy(values) -> numpy.ndarray:
-    return values.asnumpy() if hasattr(values, "asnumpy") else numpy.asarray(values)
-
-
 def plot(X, Y=None, xlabel: str | None = None, ylabel: str | None = None,
          legend: Sequence[str] = (), xlim=None, ylim=None, xscale: str = "linear",
-         yscale: str = "linear", fmts: Sequence[str] = ("-", "m--", "g-.", "r:", "c-", "k--"),
+         yscale: str = "linear", fmts: Sequence[str] = FORMATS,
          figsize: tuple[float, float] = (3.5, 2.5), axes: Axes | None = None) -> Axes:
     """Plot one or more curves; ``X`` and ``Y`` are a sequence or a list of sequences.
 
@@ -56,7 +58,7 @@ def plot(X, Y=None, xlabel: str | None = None, ylabel: str | None = None,
     def curves(values) -> list[numpy.ndarray]:
         single = hasattr(values, "ndim") and values.ndim == 1 or (
             isinstance(values, (list, tuple)) and len(values) > 0 and not hasattr(values[0], "__len__"))
-        return [_as_numpy(values)] if single else [_as_numpy(v) for v in values]
+        return [as_numpy(values)] if single else [as_numpy(v) for v in values]
 
     ys = curves(X if Y is None else Y)
     xs = [numpy.arange(len(y)) for y in ys] if Y is None else curves(X)
@@ -64,7 +66,7 @@ def plot(X, Y=None, xlabel: str | None = None, ylabel: str | None = None,
         xs = xs * len(ys)
     if len(xs) != len(ys):
         raise ValueError(f"X must give one x sequence or one per curve ({len(ys)}), got {len(xs)}")
-    for i, (x, y) in enumerate(zip(xs, ys)):
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
         if x.ndim != 1 or x.shape != y.shape:
             raise ValueError(f"curve {i}: x and y must be 1-D of equal length, got {x.shape} and {y.shape}")
     if legend and len(legend) != len(ys):
@@ -73,7 +75,7 @@ def plot(X, Y=None, xlabel: str | None = None, ylabel: str | None = None,
     if axes is None:
         fig = Figure(figsize=figsize, layout="constrained")
         axes = fig.add_subplot()
-    for x, y, fmt in zip(xs, ys, fmts * (len(ys) // len(fmts) + 1)):
+    for x, y, fmt in zip(xs, ys, cycle(fmts)):
         axes.plot(x, y, fmt)
     d2l.set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
     axes.autoscale(axis="x", enable=xlim is None)  # set_axes' set_xlim(None) switches autoscaling off
@@ -91,7 +93,7 @@ def show_images(images, num_rows: int, num_cols: int, titles: Sequence[str] | No
     channel images. (d2l 1.0.3's ``show_images`` for MXNet is a stub that
     raises ``NotImplementedError``.)
     """
-    arrays = [_as_numpy(img) for img in images]
+    arrays = [as_numpy(img) for img in images]
     arrays = [a[0] if a.ndim == 3 and a.shape[0] == 1 else a for a in arrays]
     if not arrays or len(arrays) > num_rows * num_cols:
         raise ValueError(f"images must hold 1 to num_rows * num_cols = {num_rows * num_cols} "
@@ -114,46 +116,53 @@ def show_images(images, num_rows: int, num_cols: int, titles: Sequence[str] | No
 
 
 class TrainingPlot:
-    """Loss, training and test accuracy per epoch, redrawn live as training runs.
+    """Curves of a training run, one point per epoch, redrawn live as training runs.
 
-    In Jupyter the figure is updated in place after every epoch (one
-    display, so the saved notebook keeps one static figure); outside
-    Jupyter each epoch prints a progress line instead.
+    An observer of ``train.Loop.fit``: after each epoch it plots the values
+    of ``series`` found in the epoch's record. In Jupyter the figure is
+    updated in place (one display, so the saved notebook keeps one static
+    figure); elsewhere it is drawn but not shown. At the end it prints the
+    run's one-line summary under the figure.
     """
 
-    def __init__(self, num_epochs: int, title: str | None = None, figsize: tuple[float, float] = (4.5, 3)):
-        self.num_epochs, self.title = num_epochs, title
+    def __init__(self, num_epochs: int, series: Sequence[str] = ("train loss", "train acc", "test acc"),
+                 title: str | None = None, figsize: tuple[float, float] = (4.5, 3)):
+        self.num_epochs, self.title = positive_int("num_epochs", num_epochs), title
+        if not series:
+            raise ValueError("series must name at least one metric to plot")
         self.epochs: list[int] = []
-        self.series: dict[str, list[float]] = {"train loss": [], "train acc": [], "test acc": []}
+        self.series: dict[str, list[float]] = {name: [] for name in series}
         self.handle = None
         self.fig = Figure(figsize=figsize, layout="constrained")
         self.axes = self.fig.add_subplot()
 
-    def update(self, epoch: int, train_loss: float, train_acc: float, test_acc: float, seconds: float) -> None:
-        """Record one epoch's results and redraw (or print a progress line)."""
+    def epoch_end(self, epoch: int, record: dict[str, float]) -> None:
+        """Record one epoch's values of the plotted series and redraw."""
+        missing = [name for name in self.series if name not in record]
+        if missing:
+            raise ValueError(f"the epoch's record has no {missing}; it has {sorted(record)}")
         self.epochs.append(epoch)
-        for key, value in zip(self.series, (train_loss, train_acc, test_acc)):
-            self.series[key].append(value)
-        if not in_notebook():
-            done = round(20 * epoch / self.num_epochs)
-            print(f"[{'#' * done}{'.' * (20 - done)}] epoch {epoch}/{self.num_epochs}: loss {train_loss:.3f}, "
-                  f"train acc {train_acc:.3f}, test acc {test_acc:.3f} ({seconds:.1f} s)", flush=True)
-            return
-        from IPython.display import display
-
+        for name, values in self.series.items():
+            values.append(record[name])
         self.axes.cla()
-        for (label, values), fmt in zip(self.series.items(), ("-", "m--", "g-.")):
+        for (label, values), fmt in zip(self.series.items(), cycle(FORMATS)):
             self.axes.plot(self.epochs, values, fmt, label=label)
-        d2l.set_axes(self.axes, "epoch", None, (1, max(self.num_epochs, 2)), None, "linear", "linear", None)
-        self.axes.legend(loc="upper right")
+        self.axes.set_xlim(1, max(self.num_epochs, 2))
+        self.axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        self.axes.set_xlabel("epoch")
+        self.axes.grid()
+        self.axes.legend(loc="best")
         if self.title:
             self.axes.set_title(self.title)
-        use_svg()
-        if self.handle is None:
-            self.handle = display(self.fig, display_id=True)
-        else:
-            self.handle.update(self.fig)
+        if in_notebook():
+            from IPython.display import display
 
-    def close(self, summary: str) -> None:
-        """Print the final one-line summary under the figure."""
-        print(summary, flush=True)
+            use_svg()
+            if self.handle is None:
+                self.handle = display(self.fig, display_id=True)
+            else:
+                self.handle.update(self.fig)
+
+    def end(self, history) -> None:
+        """Print the run's one-line summary under the figure."""
+        print(history.summary(), flush=True)

@@ -10,6 +10,7 @@ import math
 import os
 import platform
 import random
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -51,25 +52,39 @@ def usable_cpus() -> int:
     return max(1, cpus)
 
 
-def configure_threads() -> int:
+def _leading_int(raw: str) -> int | None:
+    """The positive integer ``raw`` starts with (``"4,2"`` gives 4), or None if there is none."""
+    match = re.match(r"\s*(\d+)", raw)
+    value = int(match.group(1)) if match else 0
+    return value if value > 0 else None
+
+
+def configure_threads(stacklevel: int = 2) -> int | None:
     """Set ``OMP_NUM_THREADS`` for MXNet before it loads, unless the user did.
 
     MXNet 1.9.1 uses only half of the CPUs for OpenMP by default, one thread
     on a 2-core laptop; using all usable CPUs makes convolutions about 1.7x
     faster there. More threads than CPUs makes it much slower, so the count
-    is the CPUs this process may use (see ``usable_cpus``). Returns the
-    thread count in force.
+    is the CPUs this process may use (see ``usable_cpus``).
+
+    Any value already in the environment, even an empty or malformed one,
+    was set by the user and is left alone. Returns the thread count in
+    force: the CPU count when this function set it, the number the user's
+    value starts with (``"4,2"`` gives 4), or None when that count is
+    unknown (a value that does not start with a positive integer, or MXNet
+    imported before this ran, which is warned about). ``stacklevel`` is
+    passed to ``warnings.warn`` so the warning points at the caller's code.
     """
     if "OMP_NUM_THREADS" in os.environ:
-        return int(os.environ["OMP_NUM_THREADS"])
-    threads = usable_cpus()
+        return _leading_int(os.environ["OMP_NUM_THREADS"])
     if "mxnet" in sys.modules:
         warnings.warn(
             "MXNet was imported before d2lhelpers, so OMP_NUM_THREADS could not be "
             "set and MXNet keeps its default thread count. Import d2lhelpers first.",
-            stacklevel=2,
+            stacklevel=stacklevel,
         )
-        return threads
+        return None
+    threads = usable_cpus()
     os.environ["OMP_NUM_THREADS"] = str(threads)
     return threads
 
@@ -97,13 +112,13 @@ def set_seed(default: int) -> int:
     ``$D2L_SEED`` when that is set (so anyone can rerun a chapter with
     another seed), otherwise ``default``. Returns the seed used.
     """
-    if not isinstance(default, int) or isinstance(default, bool) or default < 0:
-        raise ValueError(f"default must be a non-negative int, got {default!r}")
-    seed = seed_from_env(default)
     import numpy
     from mxnet import npx
     from mxnet import random as mx_random
 
+    from d2lhelpers.checks import non_negative_int  # imports NumPy, so not at module level
+
+    seed = seed_from_env(non_negative_int("default", default))
     npx.set_np()
     random.seed(seed)
     numpy.random.seed(seed)

@@ -1,8 +1,8 @@
 import gzip
 import hashlib
-import os
 import re
 import stat
+import urllib.request
 from pathlib import Path
 
 import numpy
@@ -155,6 +155,54 @@ def test_fetch_offline_without_mirror_explains_the_fix(registered, tmp_path):
     assert "D2L_DATA_MIRROR" in message and "empty-mirror" in message
 
 
+def failing_url(tmp_path, monkeypatch, failure: str) -> str:
+    """A file:// URL that is missing, times out, or serves the wrong bytes."""
+    path = tmp_path / f"broken-{failure}" / "file.bin"
+    if failure == "wrong bytes":
+        path.parent.mkdir()
+        path.write_bytes(CONTENT[::-1])
+    if failure == "timeout":
+        real_urlopen = urllib.request.urlopen
+
+        def urlopen(url, timeout):
+            if url == path.as_uri():
+                raise TimeoutError("timed out")
+            return real_urlopen(url, timeout=timeout)
+
+        monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    return path.as_uri()
+
+
+def register_urls(monkeypatch, urls) -> DataFile:
+    entry = DataFile(NAME, hashlib.sha256(CONTENT).hexdigest(), len(CONTENT), tuple(urls))
+    monkeypatch.setitem(data.REGISTRY, NAME, entry)
+    return entry
+
+
+@pytest.mark.parametrize("failure", ["missing", "timeout", "wrong bytes"])
+def test_fetch_falls_back_to_the_next_url(registered, tmp_path, monkeypatch, failure):
+    entry = register_urls(monkeypatch, [failing_url(tmp_path, monkeypatch, failure), registered.as_uri()])
+    cache = tmp_path / "cache"
+    path = data.fetch(NAME, cache_dir=cache)
+    assert path == cache / NAME and path.read_bytes() == CONTENT
+    assert data.sha256_of(path) == entry.sha256
+    assert sorted(p.name for p in path.parent.iterdir()) == ["file.bin"]  # no temporary left
+
+
+def test_fetch_names_every_url_that_failed(tmp_path, monkeypatch):
+    monkeypatch.delenv(data.MIRROR_VARIABLE, raising=False)
+    urls = [failing_url(tmp_path, monkeypatch, failure) for failure in ("timeout", "missing", "wrong bytes")]
+    entry = register_urls(monkeypatch, urls)
+    cache = tmp_path / "cache"
+    with pytest.raises(DataError) as error:
+        data.fetch(NAME, cache_dir=cache)
+    message = str(error.value)
+    assert NAME in message and entry.sha256 in message
+    assert all(f"{url}: " in message for url in urls)
+    assert "timed out" in message and "got SHA-256" in message
+    assert list((cache / "test").iterdir()) == []
+
+
 def test_fetch_bad_arguments():
     with pytest.raises(ValueError, match="name must be one of"):
         data.fetch("no/such/file")
@@ -219,6 +267,8 @@ def test_array_loader_shuffle_is_a_permutation_and_seeded():
 def test_array_loader_bad_input():
     with pytest.raises(ValueError, match="batch_size"):
         data.ArrayLoader(np.zeros((4, 2)), np.zeros(4), batch_size=0)
+    with pytest.raises(ValueError, match="batch_size must be a positive int, got True"):
+        data.ArrayLoader(np.zeros((4, 2)), np.zeros(4), batch_size=True)
     with pytest.raises(ValueError, match="same length"):
         data.ArrayLoader(np.zeros((4, 2)), np.zeros(3), batch_size=2)
 
@@ -237,5 +287,7 @@ def test_synthetic_linear_data_bad_input():
         data.synthetic_linear_data(np.ones((2, 1)), 0.0, 10)
     with pytest.raises(ValueError, match="num_examples"):
         data.synthetic_linear_data(np.ones(2), 0.0, 0)
+    with pytest.raises(ValueError, match="num_examples must be a positive int, got True"):
+        data.synthetic_linear_data(np.ones(2), 0.0, True)
     with pytest.raises(ValueError, match="noise"):
         data.synthetic_linear_data(np.ones(2), 0.0, 10, noise=-1)

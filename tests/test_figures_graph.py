@@ -28,15 +28,6 @@ def test_arrows_point_from_source_to_target():
     assert tuple(last.xyann) == OPERATORS["times"] and tuple(last.xy) == VARIABLES["y"]
 
 
-def test_forward_graph_of_the_chapter():
-    ax = figures.forward_graph().axes[0]
-    assert sum(isinstance(p, Rectangle) for p in ax.patches) == 12  # x, W1, b1, z, h, W2, b2, o, y, L, s, J
-    assert sum(isinstance(p, Circle) for p in ax.patches) == 6
-    assert len(arrows(ax)) == 19
-    left_to_right = sorted((t.xyann[0], t.xy[0]) for t in arrows(ax))
-    assert all(x0 <= x1 for x0, x1 in left_to_right)  # data flow towards the objective J
-
-
 @pytest.mark.parametrize("variables, operators, edges, labels, name", [
     ({}, OPERATORS, [], None, "variables"),
     (VARIABLES, {"x": (1, 0)}, [], None, "operators"),

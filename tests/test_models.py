@@ -28,3 +28,12 @@ def test_count_parameters():
         models.count_parameters(net)  # input sizes not known yet
     net(np.zeros((1, 1, 8, 8)))
     assert models.count_parameters(net) == (4 * 1 * 3 * 3 + 4) + (4 * 4 * 4 * 10 + 10)
+
+
+def test_count_parameters_skips_batch_norm_statistics():
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(6, kernel_size=5), nn.BatchNorm())
+    net.initialize()
+    net(np.zeros((1, 1, 28, 28)))
+    # Conv2D weights and biases, BatchNorm's gamma and beta; not its running mean and variance.
+    assert models.count_parameters(net) == (6 * 1 * 5 * 5 + 6) + 2 * 6

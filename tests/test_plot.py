@@ -39,11 +39,40 @@ def test_show_images_rejects_bad_input(images, titles, match):
         plot.show_images(images, 2, 2, titles=titles)
 
 
-def test_training_plot_prints_progress_outside_jupyter(capsys):
-    board = plot.TrainingPlot(num_epochs=4)
-    board.update(1, 0.5, 0.8, 0.79, 1.25)
-    assert "[#####...............] epoch 1/4: loss 0.500, train acc 0.800, test acc 0.790" in capsys.readouterr().out
-    assert board.series["test acc"] == [0.79]
+def test_training_plot_draws_integer_epochs_and_any_series():
+    board = plot.TrainingPlot(num_epochs=4, series=("train ppl", "valid ppl"))
+    board.epoch_end(1, {"train ppl": 9.0, "valid ppl": 10.0, "seconds": 1.0})
+    board.epoch_end(2, {"train ppl": 7.0, "valid ppl": 8.5, "seconds": 1.0})
+    assert [line.get_label() for line in board.axes.lines] == ["train ppl", "valid ppl"]
+    assert list(board.axes.lines[1].get_ydata()) == [10.0, 8.5]
+    ticks = board.axes.xaxis.get_major_locator().tick_values(1, 4)
+    assert all(float(t).is_integer() for t in ticks)
+    with pytest.raises(ValueError, match="valid ppl"):
+        board.epoch_end(3, {"train ppl": 6.0})
+    with pytest.raises(ValueError, match="num_epochs"):
+        plot.TrainingPlot(num_epochs=0)
+
+
+def test_training_plot_in_jupyter_displays_once_then_updates(monkeypatch):
+    """In a notebook the figure is displayed once and updated in place: one figure stays in the output."""
+    calls = []
+
+    class Handle:
+        def update(self, fig):
+            calls.append(("update", fig))
+
+    def display(fig, display_id=False):
+        calls.append(("display", fig))
+        return Handle()
+
+    import IPython.display
+    monkeypatch.setattr(plot, "in_notebook", lambda: True)
+    monkeypatch.setattr(IPython.display, "display", display)
+    board = plot.TrainingPlot(num_epochs=3)
+    for epoch in (1, 2, 3):
+        board.epoch_end(epoch, {"train loss": 1 / epoch, "train acc": 0.5, "test acc": 0.4})
+    assert [kind for kind, _ in calls] == ["display", "update", "update"]
+    assert all(fig is board.fig for _, fig in calls)
 
 
 def test_network_diagram_draws_every_neuron_and_edge():

@@ -1,3 +1,4 @@
+import ast
 import os
 import subprocess
 import sys
@@ -32,19 +33,51 @@ def test_usable_cpus_respects_quota(monkeypatch):
     assert runtime.usable_cpus() == len(os.sched_getaffinity(0))
 
 
+def _env_without_omp():
+    return {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+
+
 def _omp_threads_after_import(env):
-    code = "import d2lhelpers, os; print(os.environ['OMP_NUM_THREADS'])"
+    code = "import d2lhelpers, os; print(repr(os.environ['OMP_NUM_THREADS']))"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    return out.stdout.strip()
+    return ast.literal_eval(out.stdout.strip())
 
 
 def test_import_sets_threads_to_usable_cpus():
-    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
-    assert _omp_threads_after_import(env) == str(runtime.usable_cpus())
+    assert _omp_threads_after_import(_env_without_omp()) == str(runtime.usable_cpus())
 
 
-def test_import_keeps_users_thread_setting():
-    assert _omp_threads_after_import({**os.environ, "OMP_NUM_THREADS": "1"}) == "1"
+@pytest.mark.parametrize("value", ["1", "", "4,2", "abc", " 3 "])
+def test_import_keeps_users_thread_setting(value):
+    assert _omp_threads_after_import({**os.environ, "OMP_NUM_THREADS": value}) == value
+
+
+@pytest.mark.parametrize("value, threads", [("1", 1), ("8", 8), ("4,2", 4), (" 3 ", 3),
+                                            ("", None), ("abc", None), ("0", None), ("-2", None)])
+def test_configure_threads_reads_users_setting(monkeypatch, value, threads):
+    monkeypatch.setenv("OMP_NUM_THREADS", value)
+    assert runtime.configure_threads() == threads
+    assert os.environ["OMP_NUM_THREADS"] == value
+
+
+def test_configure_threads_sets_usable_cpus(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delitem(sys.modules, "mxnet")  # as if MXNet were not loaded yet
+    assert runtime.configure_threads() == runtime.usable_cpus()
+    assert os.environ["OMP_NUM_THREADS"] == str(runtime.usable_cpus())
+
+
+@pytest.mark.parametrize("always", [False, True])
+def test_import_after_mxnet_warns_and_leaves_threads_unset(always):
+    code = ("import os, warnings\n"
+            + ("warnings.simplefilter('always')\n" if always else "")
+            + "import mxnet\nimport d2lhelpers\nprint(os.environ.get('OMP_NUM_THREADS'))")
+    out = subprocess.run([sys.executable, "-c", code], env=_env_without_omp(),
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "None"
+    # Attributed to the user's import line (line 3 or 4 of the script), not to d2lhelpers.
+    warning = next(line for line in out.stderr.splitlines() if "Import d2lhelpers first" in line)
+    assert warning.startswith(f"<string>:{4 if always else 3}: UserWarning: MXNet was imported before")
 
 
 def test_seed_from_env(monkeypatch):
@@ -67,7 +100,7 @@ def test_set_seed_makes_draws_repeatable(monkeypatch):
     first = draws()
     runtime.set_seed(3)
     second = draws()
-    assert all((a == b).all() for a, b in zip(first, second))
+    assert all((a == b).all() for a, b in zip(first, second, strict=True))
     monkeypatch.setenv("D2L_SEED", "4")
     assert runtime.set_seed(3) == 4
     assert not (draws()[0] == first[0]).all()
@@ -78,6 +111,9 @@ def test_set_seed_rejects_bad_default():
         runtime.set_seed(-1)
     with pytest.raises(ValueError, match="default"):
         runtime.set_seed("1")
+    with pytest.raises(ValueError, match="default must be a non-negative int, got True"):
+        runtime.set_seed(True)
+    assert runtime.set_seed(0) == 0
 
 
 def test_environment_report_names_versions():

@@ -1,9 +1,11 @@
+import math
+
 import numpy
 import pytest
-from mxnet import autograd, gluon, init, np
-from mxnet.gluon import nn
+from mxnet import autograd, gluon, init, np, npx
+from mxnet.gluon import nn, rnn
 
-from d2lhelpers import data, train
+from d2lhelpers import data, plot, train
 
 
 def test_correct_count_and_accuracy():
@@ -36,6 +38,14 @@ def test_evaluate_accuracy_over_batches():
         train.evaluate_accuracy(net, [])
 
 
+def test_evaluate_loss_is_the_mean_over_every_value():
+    X, y = np.arange(5.0).reshape(5, 1), np.zeros((5, 1))
+    squared = lambda y_hat, y: (y_hat - y) ** 2  # noqa: E731
+    assert train.evaluate_loss(lambda X: X, data.ArrayLoader(X, y, 2), squared) == pytest.approx(6.0)
+    with pytest.raises(ValueError, match="at least one"):
+        train.evaluate_loss(lambda X: X, [], squared)
+
+
 def test_sgd_step_matches_formula():
     w = np.array([1.0, 2.0])
     w.attach_grad()
@@ -44,6 +54,58 @@ def test_sgd_step_matches_formula():
     loss.backward()
     train.sgd([w], lr=0.5, batch_size=2)
     assert numpy.allclose(w.asnumpy(), [1.0 - 0.5 * 3 / 2, 2.0 - 0.5 * 4 / 2])
+
+
+def test_lr_schedules():
+    cosine = train.lr_schedule("cosine", 0.4, 100)
+    assert cosine(0) == pytest.approx(0.4) and cosine(50) == pytest.approx(0.2) and cosine(100) == pytest.approx(0)
+    constant = train.lr_schedule("constant", 0.4, 100, warmup_steps=10)
+    assert constant(5) == pytest.approx(0.2) and constant(10) == pytest.approx(0.4) and constant(100) == 0.4
+    warm = train.lr_schedule("cosine", 1.0, 20, warmup_steps=10)
+    assert warm(5) == pytest.approx(0.5) and warm(15) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("args, match", [
+    (("linear", 0.1, 10), "kind"), (("cosine", 0, 10), "base_lr"), (("cosine", 0.1, 0), "num_steps"),
+    (("cosine", 0.1, 10, 10), "warmup_steps"), (("cosine", 0.1, 10, True), "warmup_steps"),
+])
+def test_lr_schedule_rejects_bad_arguments(args, match):
+    with pytest.raises(ValueError, match=match):
+        train.lr_schedule(*args)
+
+
+def test_scheduled_sgd_uses_the_rate_of_each_step():
+    w = np.zeros(1)
+    w.attach_grad()
+    w.grad[:] = 1.0
+    update = train.scheduled_sgd([w], lambda t: 0.1 * t)
+    update(1)  # step 1: rate 0.1
+    update(1)  # step 2: rate 0.2
+    assert w.item() == pytest.approx(-0.3)
+
+
+def test_make_trainer_schedule_and_weight_decay():
+    net = nn.Dense(1, in_units=1)
+    net.initialize()
+    trainer = train.make_trainer(net, "sgd", lr=0.5, num_steps=10, schedule="cosine", wd=0.01)
+    assert trainer.learning_rate == pytest.approx(0.5) and trainer._optimizer.wd == 0.01
+    assert train.make_trainer(net, "adam", lr=0.01).learning_rate == pytest.approx(0.01)
+    with pytest.raises(ValueError, match="num_steps"):
+        train.make_trainer(net, lr=0.1, schedule="cosine")
+    with pytest.raises(ValueError, match="schedule"):
+        train.make_trainer(net, lr=0.1, schedule="step")
+
+
+def test_clip_gradients_rescales_to_the_norm_and_reports_it():
+    a, b = np.array([3.0, 0.0]), np.array([4.0])
+    norm = train.clip_gradients([a, b], 1.0)
+    assert norm.item() == pytest.approx(5.0)
+    assert numpy.allclose(a.asnumpy(), [0.6, 0.0]) and numpy.allclose(b.asnumpy(), [0.8])
+    small = np.array([0.3, 0.4])
+    train.clip_gradients([small], 1.0)  # norm 0.5: unchanged
+    assert numpy.allclose(small.asnumpy(), [0.3, 0.4])
+    with pytest.raises(ValueError, match="max_norm"):
+        train.clip_gradients([small], 0)
 
 
 def blobs(n=400):
@@ -59,35 +121,155 @@ def tiny_classifier():
     return net, gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.5})
 
 
-def test_train_epoch_reduces_loss():
+def test_loop_epoch_reduces_loss_and_counts_examples():
     X, y = blobs()
     net, trainer = tiny_classifier()
-    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    loop = train.Loop(net, gluon.loss.SoftmaxCrossEntropyLoss(), trainer, accuracy=True)
     loader = data.ArrayLoader(X, y, 32, shuffle=True)
-    first = train.train_epoch(net, loader, loss, trainer)
+    first = loop.epoch(loader)
     for _ in range(3):
-        last = train.train_epoch(net, loader, loss, trainer)
-    assert first[2] == 400 and last[0] < first[0] and last[1] > 0.95
+        last = loop.epoch(loader)
+    assert first["examples"] == 400 and last["train loss"] < first["train loss"] and last["train acc"] > 0.95
+    assert last["seconds"] > 0
 
 
-def test_train_epoch_accepts_a_function_updater():
-    X, y = blobs()
-    w, b = np.random.normal(0, 0.01, (2, 2)), np.zeros(2)
-    for p in (w, b):
-        p.attach_grad()
-    loss = gluon.loss.SoftmaxCrossEntropyLoss()
-    batches = data.ArrayLoader(X, y, 50)
-    _, acc, _ = train.train_epoch(lambda X: np.dot(X, w) + b, batches, loss,
-                                  lambda n: train.sgd([w, b], 0.5, n))
-    assert acc > 0.8
+def test_loop_step_matches_a_hand_written_update():
+    """One step of the loop is exactly forward, backward of the summed loss, and sgd."""
+    X, y = blobs(8)
+    w0, b0 = np.random.normal(0, 0.1, (2, 2)), np.zeros(2)
+    results = []
+    for use_loop in (True, False):
+        w, b = w0.copy(), b0.copy()
+        for p in (w, b):
+            p.attach_grad()
+        loss = gluon.loss.SoftmaxCrossEntropyLoss()
+        if use_loop:
+            net = lambda X, w=w, b=b: np.dot(X, w) + b  # noqa: E731
+            train.Loop(net, loss, lambda n, w=w, b=b: train.sgd([w, b], 0.1, n)).step(X, y)
+        else:
+            with autograd.record():
+                l = loss(np.dot(X, w) + b, y)
+            l.backward()
+            train.sgd([w, b], 0.1, 8)
+        results.append(w.asnumpy())
+    assert numpy.array_equal(*results)
 
 
-def test_train_epoch_rejects_a_mean_loss():
+def test_loop_rejects_a_mean_loss_and_empty_data():
     X, y = blobs(64)
     net, trainer = tiny_classifier()
     mean_loss = lambda y_hat, y: gluon.loss.SoftmaxCrossEntropyLoss()(y_hat, y).mean()  # noqa: E731
     with pytest.raises(ValueError, match="one value per example"):
-        train.train_epoch(net, data.ArrayLoader(X, y, 16), mean_loss, trainer)
+        train.Loop(net, mean_loss, trainer).epoch(data.ArrayLoader(X, y, 16))
+    with pytest.raises(ValueError, match="at least one"):
+        train.Loop(net, gluon.loss.SoftmaxCrossEntropyLoss(), trainer).epoch([])
+
+
+def test_loop_with_hand_made_gradients():
+    """compute_gradients replaces autograd: here the gradient of mean((x w - y)^2) / 2, by hand."""
+    X = np.random.normal(0, 1, (100, 3))
+    y = np.dot(X, np.array([1.0, -2.0, 0.5]))
+    w = np.zeros(3)
+
+    def by_hand(X, y):
+        residual = np.dot(X, w) - y
+        grads["w"] = np.dot(X.T, residual)  # of the summed loss
+        return None, residual ** 2 / 2
+
+    grads = {}
+
+    def update(n):
+        w[:] = w - 0.1 * grads["w"] / n
+
+    history = train.Loop(None, None, update, compute_gradients=by_hand).fit(data.ArrayLoader(X, y, 20), 30)
+    assert numpy.allclose(w.asnumpy(), [1.0, -2.0, 0.5], atol=1e-3)
+    assert history["train loss"][-1] < 1e-5 < history["train loss"][0]
+
+
+def test_loop_clips_the_gradient_of_the_mean_loss():
+    w = np.array([0.0])
+    w.attach_grad()
+    X, y = np.ones((4, 1)), np.full((4,), 100.0)  # loss gradient -100 per example, mean -100
+    loop = train.Loop(lambda X: X[:, 0] * w, lambda y_hat, y: (y_hat - y) ** 2 / 2,
+                      lambda n: train.sgd([w], 1.0, n), clip_norm=2.0, params=[w])
+    loop.step(X, y)
+    assert w.item() == pytest.approx(2.0)  # the mean gradient's norm 100 was clipped to 2
+    with pytest.raises(ValueError, match="params"):
+        train.Loop(lambda X: X, None, lambda n: None, clip_norm=1.0)
+    with pytest.raises(ValueError, match="clip_norm"):
+        train.Loop(lambda X: X, None, lambda n: None, clip_norm=0, params=[w])
+
+
+def test_loop_clips_a_trainers_parameters():
+    net = nn.Dense(1, in_units=1, use_bias=False)
+    net.initialize(init.Zero())
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 1.0})
+    loop = train.Loop(net, gluon.loss.L2Loss(), trainer, clip_norm=0.5)
+    loop.step(np.ones((4, 1)), np.full((4, 1), 100.0))
+    assert net.weight.data().item() == pytest.approx(0.5)
+
+
+class CountingRNN:
+    """A language-model-shaped net that records the states it was given."""
+
+    def __init__(self):
+        self.layer = rnn.RNN(4, layout="NTC", input_size=3)
+        self.layer.initialize()
+        self.dense = nn.Dense(3, flatten=False, in_units=4)
+        self.dense.initialize()
+        self.made, self.received, self.returned = 0, [], []
+
+    def begin_state(self, batch_size):
+        self.made += 1
+        return self.layer.begin_state(batch_size)
+
+    def __call__(self, X, state):
+        self.received.append(state[0])
+        outputs, state = self.layer(npx.one_hot(X, 3), state)
+        self.returned.append(state[0])
+        return self.dense(outputs).reshape(-1, 3), state
+
+
+@pytest.mark.parametrize("carry, made", [(True, 2), (False, 5)])
+def test_loop_carries_and_detaches_the_hidden_state(carry, made):
+    net = CountingRNN()
+    params = {**net.layer.collect_params(), **net.dense.collect_params()}
+    seq = np.array(numpy.random.randint(0, 3, (10, 6)), dtype="float32")
+    tokens = [(seq[i:i + 2, :5], seq[i:i + 2, 1:].reshape(-1)) for i in range(0, 8, 2)]
+    tokens.append((seq[8:9, :5], seq[8:9, 1:].reshape(-1)))  # a smaller last batch needs a new state
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    loop = train.Loop(net, loss, gluon.Trainer(params, "sgd", {"learning_rate": 0.1}),
+                      begin_state=net.begin_state, carry_state=carry, perplexity=True, clip_norm=1.0)
+    record = loop.epoch(tokens)
+    assert net.made == made
+    if carry:  # batch 2 starts from batch 1's final state, cut off from batch 1's graph
+        assert net.received[1] is not net.returned[0]
+        assert numpy.array_equal(net.received[1].asnumpy(), net.returned[0].asnumpy())
+    assert record["examples"] == 9 and record["train ppl"] == pytest.approx(math.exp(record["train loss"]))
+
+
+def test_fit_records_evaluation_and_tells_observers(capsys):
+    X, y = blobs()
+    net, trainer = tiny_classifier()
+    seen = []
+
+    class Recorder:
+        def epoch_end(self, epoch, record):
+            seen.append((epoch, sorted(record)))
+
+        def end(self, history):
+            seen.append(("end", len(history.records)))
+
+    loop = train.Loop(net, gluon.loss.SoftmaxCrossEntropyLoss(), trainer, accuracy=True)
+    history = loop.fit(data.ArrayLoader(X, y, 50), 2, evaluate=lambda: {"test acc": 0.5},
+                       observers=[Recorder(), train.ProgressLine(2, "tiny")])
+    assert seen == [(1, ["examples", "seconds", "test acc", "train acc", "train loss"]),
+                    (2, ["examples", "seconds", "test acc", "train acc", "train loss"]), ("end", 2)]
+    assert history["test acc"] == [0.5, 0.5] and history.examples_per_second > 0
+    out = capsys.readouterr().out
+    assert "tiny: [####################] epoch 2/2: train loss" in out and "examples/s over" in out
+    with pytest.raises(KeyError, match="test loss"):
+        history["test loss"]
 
 
 def test_train_classifier_history_and_progress(capsys):
@@ -96,13 +278,21 @@ def test_train_classifier_history_and_progress(capsys):
     loader = data.ArrayLoader(X, y, 32, shuffle=True)
     history = train.train_classifier(net, loader, data.ArrayLoader(X, y, 100),
                                      gluon.loss.SoftmaxCrossEntropyLoss(), 3, trainer)
-    assert len(history.train_loss) == len(history.test_acc) == len(history.seconds) == 3
-    assert history.test_acc[-1] > 0.95 and history.examples_per_second > 0
+    assert len(history["train loss"]) == len(history["test acc"]) == 3
+    assert history["test acc"][-1] > 0.95 and history.examples_per_second > 0
     out = capsys.readouterr().out
     assert "epoch 3/3" in out and "[####################]" in out and "test acc" in out
 
 
 def test_train_classifier_rejects_bad_epochs():
     net, trainer = tiny_classifier()
-    with pytest.raises(ValueError, match="num_epochs"):
-        train.train_classifier(net, [], [], gluon.loss.SoftmaxCrossEntropyLoss(), 0, trainer)
+    for bad in (0, True, 2.0):
+        with pytest.raises(ValueError, match="num_epochs"):
+            train.train_classifier(net, [], [], gluon.loss.SoftmaxCrossEntropyLoss(), bad, trainer)
+
+
+def test_default_observer_is_a_live_plot_in_jupyter(monkeypatch):
+    monkeypatch.setattr(plot, "in_notebook", lambda: True)
+    assert isinstance(train.default_observer(3), plot.TrainingPlot)
+    monkeypatch.setattr(plot, "in_notebook", lambda: False)
+    assert isinstance(train.default_observer(3), train.ProgressLine)
