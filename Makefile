@@ -7,8 +7,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 BOOK_JS := book/node_modules/.package-lock.json
+LINT := d2lhelpers tests bench book
 
-.PHONY: lab test book html bench check-python clean
+.PHONY: lab check test lint book html readme bench check-python clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
@@ -29,8 +30,29 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml | check-python
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab chapters/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: html
+# Everyday checks, no notebook re-execution: lint, unit tests, the checks on the
+# committed notebooks, the HTML build and the browser test. Runs every step and
+# fails at the end if any failed, so one run shows all problems.
+check: html
+	@status=0; \
+	echo "$(VENV)/bin/ruff check $(LINT)"; $(VENV)/bin/ruff check $(LINT) || status=1; \
+	echo "$(PY) -m pytest tests"; $(PY) -m pytest tests || status=1; \
+	if [ $$status -ne 0 ]; then echo "make check: FAILED (see ruff and pytest output above)" >&2; fi; \
+	exit $$status
+
+# What CI runs: lint, the HTML build, then pytest over tests/ and chapters/ (nbval
+# re-executes every notebook). NB=chapters/04_cnn.ipynb: nbval re-executes only
+# that notebook, nothing else.
+ifdef NB
+test: $(STAMP)
+	$(PY) -m pytest $(NB)
+else
+test: lint html
 	$(PY) -m pytest
+endif
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(LINT)
 
 # Widget JavaScript for the HTML book, pinned in book/package-lock.json.
 $(BOOK_JS): book/package.json book/package-lock.json
@@ -39,6 +61,11 @@ $(BOOK_JS): book/package.json book/package-lock.json
 # The HTML book: executes chapters whose code changed (FORCE=1: all), then builds _build/html.
 book: $(STAMP) $(BOOK_JS)
 	$(PY) book/build.py $(if $(FORCE),--force)
+	$(PY) book/chapter_table.py
+
+# The README's chapter table, from the times recorded in the notebooks' metadata.
+readme: $(STAMP)
+	$(PY) book/chapter_table.py
 
 # The HTML book from the committed notebooks as they are (what make test checks).
 html: $(STAMP) $(BOOK_JS)

@@ -2,18 +2,27 @@
 
 Usage: python book/build.py [--force] [--no-execute] [chapters/NN_name.ipynb ...]
 
-A chapter counts as changed when the SHA-256 of its code cells differs from
-the one stored in its metadata (``d2lbook.code_sha256``) by its last
-execution here. Executed notebooks are written back in place, so the
-committed notebooks stay the source of the book; Sphinx itself never
-executes them. The HTML goes to ``_build/html``; Sphinx runs with warnings
-as errors.
+A chapter counts as changed when its code hash differs from the one stored
+in its metadata (``d2lbook.code_sha256``) by its last execution here. The
+hash covers the notebook's code cells, every ``d2lhelpers/*.py`` source and
+``requirements.txt``, so a change to the shared package or to the pinned
+runtime re-executes every chapter. Each execution also records its wall time
+(``seconds``), the ``seed`` and the ``date``; ``book/chapter_table.py`` puts
+the times in the README. Outputs are recorded only at a chapter's default
+seed: with ``D2L_SEED`` set to another value the build refuses to execute.
+
+Executed notebooks are written back in place, so the committed notebooks stay
+the source of the book; Sphinx itself never executes them. The HTML goes to
+``_build/html``; Sphinx runs with warnings as errors.
 """
 from __future__ import annotations
 
 import argparse
+import ast
+import datetime
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -25,7 +34,9 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK, CHAPTERS = ROOT / "book", ROOT / "chapters"
+PACKAGE, REQUIREMENTS = ROOT / "d2lhelpers", ROOT / "requirements.txt"  # hashed with each chapter's code
 STAGE, HTML = ROOT / "_build" / "src", ROOT / "_build" / "html"
+SEED_VARIABLE = "D2L_SEED"  # as in d2lhelpers.runtime (not imported here: it would set OMP_NUM_THREADS)
 WIDGET_JS = {  # file served by the book -> where npm put it
     "require.js": "requirejs/require.js",
     "embed-amd.js": "@jupyter-widgets/html-manager/dist/embed-amd.js",
@@ -34,32 +45,107 @@ WIDGET_FONTS = "@jupyter-widgets/html-manager/dist"  # fonts the widget bundle l
 PAGES = ("conf.py", "index.md", "preface.md")
 
 
+class BuildError(Exception):
+    """A reason not to execute or record a chapter; main() prints it and exits."""
+
+
 def code_sha256(nb: nbformat.NotebookNode) -> str:
-    """Hash of the sources of a notebook's code cells, in order."""
-    sources = [cell.source for cell in nb.cells if cell.cell_type == "code"]
-    return hashlib.sha256(json.dumps(sources).encode()).hexdigest()
+    """Hash of what a chapter's outputs depend on.
+
+    That is the sources of its code cells in order, the source of every
+    ``d2lhelpers/*.py`` file (sorted by name, with the name) and
+    ``requirements.txt``. Read at call time from ``PACKAGE`` and ``REQUIREMENTS``.
+    """
+    payload = {
+        "cells": [cell.source for cell in nb.cells if cell.cell_type == "code"],
+        "d2lhelpers": [[path.name, path.read_text()] for path in sorted(PACKAGE.glob("*.py"))],
+        "requirements.txt": REQUIREMENTS.read_text(),
+    }
+    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
 
 
 def stored_sha256(nb: nbformat.NotebookNode) -> str | None:
     return nb.metadata.get("d2lbook", {}).get("code_sha256")
 
 
+def default_seed(nb: nbformat.NotebookNode, name: str) -> int:
+    """The integer literal of the ``runtime.set_seed(<int>)`` call in the chapter's first code cell."""
+    first = next((cell for cell in nb.cells if cell.cell_type == "code"), None)
+    if first is None:
+        raise BuildError(f"{name}: no code cell, so no runtime.set_seed(<int>) call to take its default seed from")
+    try:
+        tree = ast.parse(first.source)
+    except SyntaxError as err:
+        raise BuildError(f"{name}: cannot parse its first code cell ({err}) to find runtime.set_seed(<int>)") from None
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "set_seed"
+                and ast.unparse(node.func.value).split(".")[-1] == "runtime"
+                and len(node.args) == 1 and isinstance(node.args[0], ast.Constant)
+                and type(node.args[0].value) is int):
+            return node.args[0].value
+    raise BuildError(f"{name}: its first code cell has no runtime.set_seed(<int>) call, "
+                     "so its default seed is unknown; every chapter seeds itself there")
+
+
+def check_seed(nb: nbformat.NotebookNode, name: str) -> int:
+    """Return the chapter's default seed; refuse if ``D2L_SEED`` asks for another one."""
+    seed = default_seed(nb, name)
+    raw = os.environ.get(SEED_VARIABLE, "").strip()
+    try:
+        wanted = int(raw) if raw else seed
+    except ValueError:
+        raise BuildError(f"{SEED_VARIABLE}={raw!r} is not an integer; unset it to execute {name}") from None
+    if wanted != seed:
+        raise BuildError(
+            f"{name}: {SEED_VARIABLE}={raw} is set, but the committed outputs must come from the chapter's "
+            f"default seed {seed}. Unset {SEED_VARIABLE} to execute it here; to try another seed, run the "
+            f"notebook in JupyterLab or with nbval (D2L_SEED={raw} make test NB=chapters/{name}).")
+    return seed
+
+
+def run_notebook(nb: nbformat.NotebookNode, cwd: Path) -> None:
+    """Execute ``nb`` in place in a fresh kernel started in ``cwd``; raises on a failing cell."""
+    NotebookClient(nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+
+
+def write_atomically(nb: nbformat.NotebookNode, path: Path) -> None:
+    """Write ``nb`` to ``path`` through a temporary file, so a failure never leaves half a notebook."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        nbformat.write(nb, tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def execute(path: Path) -> float:
-    """Execute a notebook top to bottom in place, record its code hash; returns seconds."""
+    """Execute a notebook top to bottom and record how in its metadata; returns seconds.
+
+    Refuses (``BuildError``) before executing when ``D2L_SEED`` differs from
+    the chapter's default seed. The notebook on disk changes only when the
+    execution succeeded, in one atomic rename.
+    """
     nb = nbformat.read(path, as_version=4)
+    seed = check_seed(nb, path.name)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=1200, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    run_notebook(nb, path.parent)
     seconds = time.perf_counter() - start
-    nb.metadata["d2lbook"] = {"code_sha256": code_sha256(nb)}
-    tmp = path.with_suffix(".ipynb.tmp")
-    nbformat.write(nb, tmp)
-    tmp.replace(path)  # never leave a half-written notebook behind
+    nb.metadata["d2lbook"] = {
+        "code_sha256": code_sha256(nb),
+        "seconds": round(seconds, 1),
+        "seed": seed,
+        "date": datetime.date.today().isoformat(),
+    }
+    write_atomically(nb, path)
     return seconds
 
 
 def execute_changed(force: bool, only: list[Path]) -> None:
-    """Execute the chapters whose code changed (all with ``force``), limited to ``only`` if given."""
+    """Execute the chapters whose code changed (all with ``force``), limited to ``only`` if given.
+
+    Every seed is checked before the first chapter executes.
+    """
+    todo = []
     for path in sorted(CHAPTERS.glob("*.ipynb")):
         if only and path.resolve() not in only:
             continue
@@ -67,6 +153,9 @@ def execute_changed(force: bool, only: list[Path]) -> None:
         if not force and stored_sha256(nb) == code_sha256(nb):
             print(f"{path.name}: outputs up to date", flush=True)
             continue
+        check_seed(nb, path.name)
+        todo.append(path)
+    for path in todo:
         print(f"{path.name}: executing ...", flush=True)
         print(f"{path.name}: executed in {execute(path):.1f} s", flush=True)
 
@@ -116,7 +205,10 @@ def main() -> None:
     if unknown:
         parser.error(f"notebooks must be existing files in chapters/, got {unknown}")
     if not args.no_execute:
-        execute_changed(args.force, only)
+        try:
+            execute_changed(args.force, only)
+        except BuildError as err:
+            sys.exit(f"error: {err}")
     stage(args.node_modules)
     sphinx()
 

@@ -1,7 +1,7 @@
 """Shared test set-up: d2lhelpers before MXNet, NumPy interface on, fixed seed."""
-import d2lhelpers  # noqa: F401  (sets OMP_NUM_THREADS before MXNet loads)
 import pytest
 
+import d2lhelpers  # noqa: F401  (sets OMP_NUM_THREADS before MXNet loads)
 from d2lhelpers import runtime
 
 

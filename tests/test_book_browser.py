@@ -121,7 +121,8 @@ def check_math(page) -> int:
         page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
         page.evaluate("() => MathJax.startup.promise")
         untypeset = page.evaluate("() => [...document.querySelectorAll('.math')]"
-                                  ".filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.slice(0, 60))")
+                                  ".filter(e => !e.querySelector('mjx-container'))"
+                                  ".map(e => e.textContent.slice(0, 60))")
         assert untypeset == [], f"formulas MathJax did not typeset: {untypeset[:3]}"
         assert page.locator("mjx-merror").count() == 0, "MathJax reported an error in a formula"
     return formulas
@@ -165,7 +166,8 @@ def test_page_works_offline(browser, site, name):
         if name.startswith("chapters/"):
             assert page.locator("a[href*='mybinder.org']").count() > 0, "no Binder launch link"
             assert page.locator("a[href$='.ipynb']").count() > 0, "no .ipynb download link"
-            assert page.locator(".bd-toc, #pst-page-navigation-heading-2, .page-toc").count() > 0, "no table of contents"
+            toc = page.locator(".bd-toc, #pst-page-navigation-heading-2, .page-toc")
+            assert toc.count() > 0, "no table of contents"
         check_links(page, url)
         check_animations(page)
         check_widgets(page)

@@ -1,17 +1,51 @@
-"""Checks on the committed notebooks themselves (nbval re-runs them separately)."""
+"""Checks on the committed notebooks themselves (nbval re-runs them separately).
+
+Also the book's conventions (../shared/BOOK.md section 5) as far as a program
+can check them, and the logic of book/build.py and book/chapter_table.py on
+tiny notebooks made in temporary folders (no chapter is executed here).
+"""
 import ast
+import copy
 import importlib
 import importlib.util
 import inspect
+import io
 import json
 import re
+import tokenize
 from pathlib import Path
 
 import nbformat
 import pytest
+from IPython.core.inputtransformer2 import TransformerManager
 
-CHAPTERS = sorted((Path(__file__).parent.parent / "chapters").glob("*.ipynb"))
-SAVED = re.compile(r"^# Saved in (d2lhelpers\.\w+)")
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+SAVED = re.compile(r"^# Saved in (d2lhelpers\.\w+)")  # reader-facing marker atop a code cell
+RESULTS_HEADING = "# Results of this run"
+EXERCISES = re.compile(r"^## Exercises\s*$", re.MULTILINE)
+# Test talk a reader should not see: words (whole words, any case) and phrases.
+TEST_TALK = re.compile(r"\b(target|targets|ci|nbval|assert|asserts|asserted|any seed|our machine|in our trials)\b",
+                       re.IGNORECASE)
+# "target(s)" in its machine-learning sense, which prose may use: before a math or code
+# symbol ("the targets $y$", "targets `Y`") or one of these nouns.
+ML_TARGET = re.compile(r"\btargets?(?=\s+(\$|`|variables?\b|values?\b|labels?\b|sequences?\b|tokens?\b"
+                       r"|words?\b|characters?\b|vectors?\b|distributions?\b))", re.IGNORECASE)
+
+
+def load_script(name):
+    spec = importlib.util.spec_from_file_location(f"book_{name}", ROOT / "book" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build = load_script("build")
+chapter_table = load_script("chapter_table")
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
 
 
 def code_cells(path):
@@ -19,25 +53,56 @@ def code_cells(path):
     return [c for c in cells if c["cell_type"] == "code" and "".join(c["source"]).strip()]
 
 
-def load_book_build():
-    spec = importlib.util.spec_from_file_location("book_build", Path(__file__).parent.parent / "book" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def python_of(source):
+    """A cell's source as plain Python (IPython magics and shell escapes turned into calls)."""
+    return TransformerManager().transform_cell(source)
+
+
+def tags(cell):
+    return cell.metadata.get("tags", [])
+
+
+def cell_name(path, cell):
+    first = cell.source.strip().splitlines()[0] if cell.source.strip() else "(empty)"
+    return f"{path.name}, cell {first[:60]!r}"
+
+
+def is_glue_call(node):
+    return isinstance(node, ast.Call) and (
+        (isinstance(node.func, ast.Name) and node.func.id == "glue")
+        or (isinstance(node.func, ast.Attribute) and node.func.attr == "glue"))
+
+
+def is_results_cell(cell):
+    return cell.cell_type == "code" and cell.source.lstrip().startswith(RESULTS_HEADING)
+
+
+def split_at_exercises(nb):
+    """(code cells before the "## Exercises" heading, code cells after it: the exercise cells)."""
+    before, after, in_exercises = [], [], False
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and EXERCISES.search(cell.source):
+            in_exercises = True
+        elif cell.cell_type == "code":
+            (after if in_exercises else before).append(cell)
+    return before, after
+
+
+def teaching_code_cells(nb):
+    """Code cells that teach: neither exercise cells nor the results cell."""
+    return [cell for cell in split_at_exercises(nb)[0] if not is_results_cell(cell)]
+
+
+# --- the committed notebooks -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_outputs_were_made_by_the_current_code(path):
-    """The code hash recorded when the book's build last executed the chapter matches its code now."""
-    build = load_book_build()
-    nb = nbformat.read(path, as_version=4)
+    """The hash build.py recorded when it last executed the chapter matches its code and d2lhelpers now."""
+    nb = read(path)
     assert build.stored_sha256(nb) == build.code_sha256(nb), (
-        f"{path.name}: code changed since its outputs were made; run 'make book' to re-execute it")
-
-
-def test_chapters_exist():
-    names = [p.name for p in CHAPTERS]
-    assert "00_introduction.ipynb" in names and "01_basics.ipynb" in names
+        f"{path.name}: its code, d2lhelpers or requirements.txt changed since its outputs were made; "
+        "run 'make book' to re-execute it")
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
@@ -54,13 +119,113 @@ def test_committed_outputs_are_complete(path):
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_chapter_structure(path):
     """Every chapter ends with a summary, exercises and a bilingual glossary."""
-    text = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown")
+    cells = json.loads(path.read_text())["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     for heading in ("## Summary", "## Exercises", "## Glossary"):
         assert heading in text, f"{path.name} lacks '{heading}'"
     glossary = text.split("## Glossary", 1)[1]
     rows = [line for line in glossary.splitlines() if line.startswith("|") and "---" not in line][1:]
     assert len(rows) >= 5 and all(re.search(r"[\u4e00-\u9fff]", row) for row in rows), \
         f"{path.name}: glossary rows need a Chinese term each"
+
+
+# --- conventions (BOOK.md section 5) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_nbval_markers_are_tags(path):
+    """nbval markers are cell tags (nbval-check-output, nbval-ignore-output), never comments."""
+    marked = [cell_name(path, c) for c in read(path).cells if "NBVAL_" in c.source]
+    assert not marked, f"'NBVAL_' in cell sources (tag the cells instead): {marked}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_no_glue_roles_in_prose(path):
+    """{glue:...} roles show raw in JupyterLab: prose describes results in words instead."""
+    glued = [cell_name(path, c) for c in read(path).cells
+             if c.cell_type == "markdown" and re.search(r"\{glue[:}]", c.source)]
+    assert not glued, f"glue roles or directives in markdown: {glued}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_results_cell(path):
+    """One "Results of this run" cell closes the chapter: hidden input, glued numbers, a table.
+
+    It is the last code cell but for the exercise cells (code cells after the
+    "## Exercises" heading, which readers fill in). Chapter 0 has no results to
+    report, so there the cell is optional.
+    """
+    nb = read(path)
+    found = [cell for cell in nb.cells if is_results_cell(cell)]
+    if path.name == "00_introduction.ipynb" and not found:
+        pytest.skip("chapter 0 has no results cell")
+    assert len(found) == 1, \
+        f"{path.name}: want one code cell starting with the line '{RESULTS_HEADING}', found {len(found)}"
+    cell = found[0]
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    exercises = split_at_exercises(nb)[1]
+    later = [cell_name(path, c) for c in code[code.index(cell) + 1:] if c not in exercises]
+    assert not later, f"{path.name}: code cells after the results cell (only exercise cells may follow): {later}"
+    assert "hide-input" in tags(cell), f"{path.name}: tag the results cell 'hide-input' (tags: {tags(cell)})"
+    glued = [node for node in ast.walk(ast.parse(python_of(cell.source))) if is_glue_call(node)
+             and any(k.arg == "display" and isinstance(k.value, ast.Constant) and k.value.value is False
+                     for k in node.keywords)]
+    assert glued, f"{path.name}: the results cell glues no number with glue(..., display=False)"
+    assert any("text/html" in output.get("data", {}) for output in cell.outputs), \
+        f"{path.name}: the results cell shows no table (no text/html output)"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_teaching_cells_have_no_asserts_or_glue(path):
+    """Checks and glue live in the results cell (and exercise self-checks), not in teaching cells."""
+    offending = []
+    for cell in teaching_code_cells(read(path)):
+        tree = ast.parse(python_of(cell.source))
+        kinds = {"assert" for node in ast.walk(tree) if isinstance(node, ast.Assert)}
+        kinds |= {"glue(" for node in ast.walk(tree) if is_glue_call(node)}
+        if kinds:
+            offending.append(f"{cell_name(path, cell)}: {', '.join(sorted(kinds))}")
+    assert not offending, "move these into the 'Results of this run' cell:\n" + "\n".join(offending)
+
+
+def ends_with_semicolon(source):
+    """True when the last token of the code (comments and blank lines aside) is ';'."""
+    significant = [tok for tok in tokenize.generate_tokens(io.StringIO(python_of(source)).readline)
+                   if tok.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
+                                       tokenize.DEDENT, tokenize.ENDMARKER)]
+    return bool(significant) and significant[-1].string == ";"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_checked_cells_have_no_trailing_semicolon(path):
+    """A trailing ';' hides the output that an nbval-check-output cell exists to check."""
+    bad = [cell_name(path, c) for c in read(path).cells
+           if c.cell_type == "code" and "nbval-check-output" in tags(c) and ends_with_semicolon(c.source)]
+    assert not bad, f"trailing ';' in cells tagged nbval-check-output: {bad}"
+
+
+def find_test_talk(text):
+    """Test-machinery words in prose, after removing "target(s)" in its machine-learning sense."""
+    return [m.group(0) for m in TEST_TALK.finditer(ML_TARGET.sub("", text))]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_prose_has_no_test_talk(path):
+    """Reader-facing text talks about the subject, not about targets, asserts, CI or nbval."""
+    found = [f"{cell_name(path, c)}: {words}" for c in read(path).cells
+             if c.cell_type == "markdown" and (words := find_test_talk(c.source))]
+    assert not found, "test talk in markdown cells:\n" + "\n".join(found)
+
+
+def test_test_talk_detection():
+    assert find_test_talk("Both versions pass the 0.87 target.") == ["target"]
+    assert find_test_talk("the notebook asserts its targets for any seed; CI runs nbval") == \
+        ["asserts", "targets", "any seed", "CI", "nbval"]
+    assert find_test_talk("The targets $y$ are the inputs shifted by one; target tokens and `Y`.") == []
+    assert find_test_talk("a circuit; targeted; cinema; assertion") == []
+
+
+# --- code a chapter saves into d2lhelpers --------------------------------------------------------
 
 
 def saved_definitions():
@@ -74,14 +239,209 @@ def saved_definitions():
                         yield pytest.param(path.name, match.group(1), node, id=f"{path.name}:{node.name}")
 
 
+def saved_code_mismatch(module_name, node):
+    """Why ``node`` (a definition a chapter saves) differs from d2lhelpers' own, or None if identical."""
+    module = importlib.import_module(module_name)
+    if not hasattr(module, node.name):
+        return f"{module_name} lacks {node.name}"
+    packaged = ast.parse(inspect.getsource(getattr(module, node.name))).body[0]
+    if ast.dump(packaged) != ast.dump(node):
+        return f"{node.name} differs from {module_name}.{node.name}"
+    return None
+
+
 @pytest.mark.parametrize("chapter, module_name, node", saved_definitions())
 def test_saved_code_matches_d2lhelpers(chapter, module_name, node):
     """A function a chapter defines and saves is exactly the one d2lhelpers holds."""
-    module = importlib.import_module(module_name)
-    assert hasattr(module, node.name), f"{chapter} saves {node.name} but {module_name} lacks it"
-    packaged = ast.parse(inspect.getsource(getattr(module, node.name))).body[0]
-    assert ast.dump(packaged) == ast.dump(node), f"{chapter}: {node.name} differs from {module_name}.{node.name}"
+    mismatch = saved_code_mismatch(module_name, node)
+    assert mismatch is None, f"{chapter}: {mismatch}"
 
 
-def test_some_code_is_saved():
-    assert len(list(saved_definitions())) >= 2
+def test_saved_code_comparison_detects_drift():
+    """The comparison above really fails when a saved definition drifts from the package.
+
+    Starts from the package's own definition of each name a chapter saves (so
+    it holds whether or not the chapter is in sync today) and changes it.
+    """
+    saved = list(saved_definitions())
+    assert saved, "no chapter saves code ('# Saved in d2lhelpers.<module>' atop a code cell)"
+    for param in saved:
+        _, module_name, chapter_node = param.values
+        module = importlib.import_module(module_name)
+        packaged = ast.parse(inspect.getsource(getattr(module, chapter_node.name))).body[0]
+        assert saved_code_mismatch(module_name, packaged) is None
+        changed_body = copy.deepcopy(packaged)
+        changed_body.body.append(ast.Pass())
+        renamed_variable = copy.deepcopy(packaged)
+        name = next(n for n in ast.walk(renamed_variable) if isinstance(n, ast.Name))
+        name.id += "_changed"
+        missing = copy.deepcopy(packaged)
+        missing.name += "_not_in_the_package"
+        for drifted in (changed_body, renamed_variable, missing):
+            assert saved_code_mismatch(module_name, drifted) is not None, ast.unparse(drifted)[:200]
+
+
+# --- the README's chapter table --------------------------------------------------------------------
+
+
+def test_readme_lists_exactly_the_chapters():
+    readme = (ROOT / "README.md").read_text()
+    listed = set(re.findall(r"`chapters/(\w+\.ipynb)`", readme.split(chapter_table.END)[0]))
+    assert listed == {p.name for p in CHAPTERS}, "the README's chapter table and chapters/ differ"
+
+
+def test_readme_chapter_table_is_generated():
+    readme = (ROOT / "README.md").read_text()
+    assert chapter_table.render(readme) == readme, "README.md's chapter table is out of date: run 'make readme'"
+
+
+def test_chapter_table_times_and_status(tmp_path):
+    for name, seconds in (("00_introduction", 5.8), ("01_basics", 127.3), ("02_overfitting", None)):
+        nb = nbformat.v4.new_notebook()
+        if seconds is not None:
+            nb.metadata["d2lbook"] = {"seconds": seconds}
+        nbformat.write(nb, tmp_path / f"{name}.ipynb")
+    rows = chapter_table.table(tmp_path).splitlines()
+    assert "| written | ~6 s |" in rows[2] and "| written | ~130 s |" in rows[3]
+    assert "| written | not yet measured |" in rows[4]
+    assert rows[5].startswith("| `03_backprop` |") and rows[5].endswith("| planned | |")
+    assert [chapter_table.format_seconds(s) for s in (0.2, 85.4, 99.6, 640)] == ["~1 s", "~85 s", "~100 s", "~11 min"]
+    readme = f"intro\n{chapter_table.BEGIN}\nold table\n{chapter_table.END}\nrest\n"
+    assert chapter_table.render(readme, tmp_path) == \
+        f"intro\n{chapter_table.BEGIN}\n{chapter_table.table(tmp_path)}{chapter_table.END}\nrest\n"
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "99_unknown.ipynb")
+    with pytest.raises(SystemExit, match="no topic for 99_unknown"):
+        chapter_table.table(tmp_path)
+
+
+# --- book/build.py on tiny notebooks ------------------------------------------------------------------
+
+
+def tiny_notebook(path, seed_call="runtime.set_seed(3)", code="x = 6 * 7\nprint(x)"):
+    """A notebook whose first cell "seeds" like a chapter's (with a stand-in runtime) and one more cell."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# A tiny chapter"),
+                nbformat.v4.new_code_cell(f"class runtime:\n    set_seed = staticmethod(int)\n\n{seed_call}"),
+                nbformat.v4.new_code_cell(code)]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """build.py pointed at a d2lhelpers folder and requirements.txt in tmp_path, with no D2L_SEED."""
+    package = tmp_path / "d2lhelpers"
+    package.mkdir()
+    (package / "a.py").write_text("A = 1\n")
+    (package / "b.py").write_text("B = 2\n")
+    (tmp_path / "requirements.txt").write_text("mxnet==1.9.1\n")
+    monkeypatch.setattr(build, "PACKAGE", package)
+    monkeypatch.setattr(build, "REQUIREMENTS", tmp_path / "requirements.txt")
+    monkeypatch.delenv(build.SEED_VARIABLE, raising=False)
+    return tmp_path
+
+
+def test_code_hash_covers_cells_package_and_requirements(project):
+    nb = read(tiny_notebook(project / "nb.ipynb"))
+    before = build.code_sha256(nb)
+    assert build.code_sha256(nb) == before
+    nb.cells[0].source += "\n# a markdown change does not count"
+    assert build.code_sha256(nb) == before
+    changes = [
+        lambda: (project / "d2lhelpers" / "b.py").write_text("B = 3\n"),       # a source changes
+        lambda: (project / "d2lhelpers" / "c.py").write_text(""),              # a module is added
+        lambda: (project / "d2lhelpers" / "c.py").rename(project / "d2lhelpers" / "d.py"),  # or renamed
+        lambda: (project / "requirements.txt").write_text("mxnet==1.9.0\n"),   # a pin changes
+        lambda: setattr(nb.cells[2], "source", "x = 6 * 8"),                   # a code cell changes
+    ]
+    seen = {before}
+    for change in changes:
+        change()
+        now = build.code_sha256(nb)
+        assert now not in seen
+        seen.add(now)
+    (project / "d2lhelpers" / "notes.txt").write_text("not Python")
+    assert build.code_sha256(nb) == now
+
+
+def test_default_seed(project):
+    assert build.default_seed(read(tiny_notebook(project / "a.ipynb")), "a.ipynb") == 3
+    assert build.default_seed(read(tiny_notebook(project / "b.ipynb", "SEED = d2lhelpers.runtime.set_seed(11)")),
+                              "b.ipynb") == 11
+    for seed_call in ("print('no seed')", "runtime.set_seed(SEED)", "runtime.set_seed(True)", "set_seed(1)"):
+        nb = read(tiny_notebook(project / "c.ipynb", seed_call))
+        with pytest.raises(build.BuildError, match=r"c\.ipynb: .*runtime\.set_seed\(<int>\)"):
+            build.default_seed(nb, "c.ipynb")
+
+
+def test_seed_guard_refuses_before_executing(project, monkeypatch):
+    path = tiny_notebook(project / "nb.ipynb")
+    original = path.read_bytes()
+    monkeypatch.setattr(build, "run_notebook", lambda nb, cwd: pytest.fail("executed despite D2L_SEED"))
+    for value in ("7", "x"):
+        monkeypatch.setenv(build.SEED_VARIABLE, value)
+        with pytest.raises(build.BuildError, match=f"{build.SEED_VARIABLE}"):
+            build.execute(path)
+    assert path.read_bytes() == original
+    monkeypatch.setattr(build, "CHAPTERS", project)
+    monkeypatch.setenv(build.SEED_VARIABLE, "7")
+    with pytest.raises(build.BuildError, match="default seed 3"):
+        build.execute_changed(force=True, only=[])
+
+
+def test_seed_guard_accepts_the_default_seed(project, monkeypatch):
+    path = tiny_notebook(project / "nb.ipynb")
+    monkeypatch.setattr(build, "run_notebook", lambda nb, cwd: None)
+    for value in ("3", " 3 ", ""):
+        monkeypatch.setenv(build.SEED_VARIABLE, value)
+        build.execute(path)
+        assert read(path).metadata["d2lbook"]["seed"] == 3
+
+
+def test_execute_records_metadata(project, monkeypatch):
+    """A real (tiny) execution: outputs and d2lbook metadata written; afterwards the notebook is up to date."""
+    path = tiny_notebook(project / "nb.ipynb")
+    monkeypatch.setattr(build, "CHAPTERS", project)
+    seconds = build.execute(path)
+    nb = read(path)
+    meta = nb.metadata["d2lbook"]
+    assert set(meta) == {"code_sha256", "seconds", "seed", "date"}
+    assert meta["code_sha256"] == build.code_sha256(nb) == build.stored_sha256(nb)
+    assert meta["seed"] == 3 and meta["seconds"] == round(seconds, 1) > 0
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", meta["date"])
+    assert nb.cells[2].outputs[0]["text"] == "42\n"
+    monkeypatch.setattr(build, "run_notebook", lambda nb, cwd: pytest.fail("re-executed an up-to-date notebook"))
+    build.execute_changed(force=False, only=[])
+
+
+def test_failed_execution_leaves_the_notebook_untouched(project, monkeypatch):
+    path = tiny_notebook(project / "nb.ipynb")
+    original = path.read_bytes()
+
+    def fail(nb, cwd):
+        nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="half")]
+        raise RuntimeError("kernel died")
+
+    monkeypatch.setattr(build, "run_notebook", fail)
+    with pytest.raises(RuntimeError, match="kernel died"):
+        build.execute(path)
+    assert path.read_bytes() == original
+    assert sorted(p.name for p in project.iterdir()) == ["d2lhelpers", "nb.ipynb", "requirements.txt"]
+
+
+def test_failed_write_leaves_no_half_written_notebook(project, monkeypatch):
+    path = tiny_notebook(project / "nb.ipynb")
+    original = path.read_bytes()
+    real_write = nbformat.write
+
+    def write_half(nb, target):
+        real_write(nb, target)
+        Path(target).write_text(Path(target).read_text()[:100])
+        raise OSError("disk full")
+
+    monkeypatch.setattr(build, "run_notebook", lambda nb, cwd: None)
+    monkeypatch.setattr(build.nbformat, "write", write_half)
+    with pytest.raises(OSError, match="disk full"):
+        build.execute(path)
+    assert path.read_bytes() == original
+    assert sorted(p.name for p in project.iterdir()) == ["d2lhelpers", "nb.ipynb", "requirements.txt"]
