@@ -1,4 +1,4 @@
-"""Regenerate the README's chapter table from the committed notebooks.
+"""Regenerate the README's chapter and results tables from the committed notebooks.
 
 Usage: python book/chapter_table.py [--check]
 
@@ -9,6 +9,11 @@ time is the wall time ``book/build.py`` recorded in the notebook's metadata
 (``d2lbook.seconds``) when it last executed it. Without ``--check`` the README
 is rewritten in place (``make readme``; ``make book`` runs it too); with
 ``--check`` it only exits with status 1 when the README differs.
+
+The results table, between ``<!-- results:begin -->`` and
+``<!-- results:end -->``, shows the numbers each chapter's "Results of this
+run" cell glued (``myst_nb.glue``) in its committed outputs, for the rows in
+``RESULTS``.
 """
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS, README = ROOT / "chapters", ROOT / "README.md"
 BEGIN, END = "<!-- chapters:begin -->", "<!-- chapters:end -->"
+RESULTS_BEGIN, RESULTS_END = "<!-- results:begin -->", "<!-- results:end -->"
+GLUE_MIME = "application/papermill.record/text/plain"  # how myst_nb.glue stores a number
 
 TOPICS = {  # notebook name without .ipynb -> topic; the order of the table
     "00_introduction": "machine learning, deep learning, how to use the book, environment check",
@@ -35,6 +42,21 @@ TOPICS = {  # notebook name without .ipynb -> topic; the order of the table
 }
 HEADER = ("| notebook | topic | status | time on 2 CPU cores |\n"
           "| --- | --- | --- | --- |\n")
+
+RESULTS = [  # (chapter, model, glued test accuracies shown as "a / b", what the chapter checks)
+    ("01_basics", "softmax regression, from scratch / Gluon",
+     ("softmax_scratch_test_acc", "softmax_concise_test_acc"), ">= 0.84"),
+    ("01_basics", "MLP, one hidden layer of 256, from scratch / Gluon",
+     ("mlp_scratch_test_acc", "mlp_concise_test_acc"), ">= 0.86"),
+    ("02_overfitting", "MLP with dropout (two hidden layers of 256), from scratch / Gluon",
+     ("dropout_scratch_test_acc", "dropout_concise_test_acc"), ">= 0.87"),
+    ("03_backprop", "MLP trained with hand-derived gradients / with autograd",
+     ("backprop_handmade_test_acc", "backprop_autograd_test_acc"), ">= 0.85, differ by < 0.002"),
+    ("04_cnn", "LeNet as classically described (sigmoid), Adam, 6 epochs", ("lenet_classic_test_acc",), ">= 0.83"),
+    ("04_cnn", "LeNet with ReLU and batch normalization, 5 epochs", ("lenet_modern_test_acc",), ">= 0.89"),
+]
+RESULTS_HEADER = ("| chapter | model | test accuracy | checked |\n"
+                  "| --- | --- | --- | --- |\n")
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -69,13 +91,45 @@ def table(chapters: Path = CHAPTERS) -> str:
     return HEADER + "".join(rows)
 
 
+def glued(path: Path) -> dict[str, float]:
+    """The numbers a notebook's committed outputs glued, by name."""
+    values = {}
+    for cell in json.loads(path.read_text())["cells"]:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is not None and GLUE_MIME in output.get("data", {}):
+                values[name] = float(output["data"][GLUE_MIME])
+    return values
+
+
+def results_table(chapters: Path = CHAPTERS) -> str:
+    """The results table in Markdown, from the numbers glued in the notebooks in ``chapters``."""
+    rows, cache = [], {}
+    for chapter, model, names, checked in RESULTS:
+        path = chapters / f"{chapter}.ipynb"
+        if not path.is_file():
+            continue
+        values = cache.setdefault(chapter, glued(path))
+        missing = [name for name in names if name not in values]
+        if missing:
+            raise SystemExit(f"error: {path.name} glues no {', '.join(missing)}: re-execute it (make book)")
+        accuracy = " / ".join(f"{values[name]:.3f}" for name in names)
+        rows.append(f"| {int(chapter[:2])} | {model} | {accuracy} | {checked} |\n")
+    return RESULTS_HEADER + "".join(rows)
+
+
+def _replace(readme: str, begin: str, end: str, body: str) -> str:
+    if readme.count(begin) != 1 or readme.count(end) != 1 or readme.index(begin) > readme.index(end):
+        raise SystemExit(f"error: README.md needs one '{begin}' line followed by one '{end}' line")
+    head, rest = readme.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{body}{end}{tail}"
+
+
 def render(readme: str, chapters: Path = CHAPTERS) -> str:
-    """``readme`` with the text between the markers replaced by the current table."""
-    if readme.count(BEGIN) != 1 or readme.count(END) != 1 or readme.index(BEGIN) > readme.index(END):
-        raise SystemExit(f"error: README.md needs one '{BEGIN}' line followed by one '{END}' line")
-    head, rest = readme.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n{table(chapters)}{END}{tail}"
+    """``readme`` with the chapter and results tables between their markers made anew."""
+    readme = _replace(readme, BEGIN, END, table(chapters))
+    return _replace(readme, RESULTS_BEGIN, RESULTS_END, results_table(chapters))
 
 
 def main() -> None:
@@ -85,12 +139,12 @@ def main() -> None:
     current = README.read_text()
     wanted = render(current)
     if current == wanted:
-        print("README.md: chapter table up to date")
+        print("README.md: chapter and results tables up to date")
     elif args.check:
-        sys.exit("error: README.md's chapter table is out of date: run 'make readme'")
+        sys.exit("error: README.md's chapter or results table is out of date: run 'make readme'")
     else:
         README.write_text(wanted)
-        print("README.md: chapter table regenerated")
+        print("README.md: chapter and results tables regenerated")
 
 
 if __name__ == "__main__":

@@ -295,7 +295,7 @@ def test_readme_chapter_table_is_generated():
     assert chapter_table.render(readme) == readme, "README.md's chapter table is out of date: run 'make readme'"
 
 
-def test_chapter_table_times_and_status(tmp_path):
+def test_chapter_table_times_and_status(tmp_path, monkeypatch):
     for name, seconds in (("00_introduction", 5.8), ("01_basics", 127.3), ("02_overfitting", None)):
         nb = nbformat.v4.new_notebook()
         if seconds is not None:
@@ -306,12 +306,33 @@ def test_chapter_table_times_and_status(tmp_path):
     assert "| written | not yet measured |" in rows[4]
     assert rows[5].startswith("| `03_backprop` |") and rows[5].endswith("| planned | |")
     assert [chapter_table.format_seconds(s) for s in (0.2, 85.4, 99.6, 640)] == ["~1 s", "~85 s", "~100 s", "~11 min"]
-    readme = f"intro\n{chapter_table.BEGIN}\nold table\n{chapter_table.END}\nrest\n"
-    assert chapter_table.render(readme, tmp_path) == \
-        f"intro\n{chapter_table.BEGIN}\n{chapter_table.table(tmp_path)}{chapter_table.END}\nrest\n"
+    monkeypatch.setattr(chapter_table, "RESULTS", [])  # these notebooks glue nothing
+    readme = (f"intro\n{chapter_table.BEGIN}\nold table\n{chapter_table.END}\nmiddle\n"
+              f"{chapter_table.RESULTS_BEGIN}\nold results\n{chapter_table.RESULTS_END}\nrest\n")
+    assert chapter_table.render(readme, tmp_path) == (
+        f"intro\n{chapter_table.BEGIN}\n{chapter_table.table(tmp_path)}{chapter_table.END}\nmiddle\n"
+        f"{chapter_table.RESULTS_BEGIN}\n{chapter_table.RESULTS_HEADER}{chapter_table.RESULTS_END}\nrest\n")
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "99_unknown.ipynb")
     with pytest.raises(SystemExit, match="no topic for 99_unknown"):
         chapter_table.table(tmp_path)
+
+
+def test_results_table_reads_the_glued_numbers(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("glue(...)")
+    cell.outputs = [nbformat.v4.new_output(
+        "display_data", data={chapter_table.GLUE_MIME: str(value)},
+        metadata={"scrapbook": {"name": name, "mime_prefix": "application/papermill.record/"}})
+        for name, value in (("lenet_classic_test_acc", 0.89551), ("lenet_modern_test_acc", 0.9098))]
+    nb.cells.append(cell)
+    nbformat.write(nb, tmp_path / "04_cnn.ipynb")
+    rows = chapter_table.results_table(tmp_path).splitlines()
+    assert rows[2:] == ["| 4 | LeNet as classically described (sigmoid), Adam, 6 epochs | 0.896 | >= 0.83 |",
+                        "| 4 | LeNet with ReLU and batch normalization, 5 epochs | 0.910 | >= 0.89 |"]
+    cell.outputs.pop()
+    nbformat.write(nb, tmp_path / "04_cnn.ipynb")
+    with pytest.raises(SystemExit, match="glues no lenet_modern_test_acc"):
+        chapter_table.results_table(tmp_path)
 
 
 # --- book/build.py on tiny notebooks ------------------------------------------------------------------
