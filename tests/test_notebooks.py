@@ -327,7 +327,7 @@ def test_results_table_reads_the_glued_numbers(tmp_path):
     nb.cells.append(cell)
     nbformat.write(nb, tmp_path / "04_cnn.ipynb")
     rows = chapter_table.results_table(tmp_path).splitlines()
-    assert rows[2:] == ["| 4 | LeNet as classically described (sigmoid), Adam, 6 epochs | 0.896 | >= 0.83 |",
+    assert rows[2:] == ["| 4 | LeNet sizes with sigmoid and max pooling, Adam, 6 epochs | 0.896 | >= 0.83 |",
                         "| 4 | LeNet with ReLU and batch normalization, 5 epochs | 0.910 | >= 0.89 |"]
     cell.outputs.pop()
     nbformat.write(nb, tmp_path / "04_cnn.ipynb")
