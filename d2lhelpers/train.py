@@ -158,6 +158,11 @@ def clip_gradients(grads: Sequence[np.ndarray], max_norm: float) -> np.ndarray:
 
 # ------------------------------------------------------------------ the loop
 
+def format_metrics(record: dict[str, float]) -> str:
+    """An epoch's metrics as "train loss 0.380, test acc 0.845" (its example count and seconds left out)."""
+    return ", ".join(f"{k} {v:.3f}" for k, v in record.items() if k not in ("examples", "seconds"))
+
+
 @dataclass
 class History:
     """What ``Loop.fit`` recorded: one dict of numbers per epoch."""
@@ -183,9 +188,8 @@ class History:
 
     def summary(self) -> str:
         """One line: the last epoch's metrics and the throughput."""
-        last = self.records[-1]
-        metrics = ", ".join(f"{k} {v:.3f}" for k, v in last.items() if k not in ("examples", "seconds", "epoch"))
-        return f"{metrics}; {self.examples_per_second:,.0f} examples/s over {self.seconds:.1f} s"
+        throughput = f"{self.examples_per_second:,.0f} examples/s over {self.seconds:.1f} s"
+        return f"{format_metrics(self.records[-1])}; {throughput}"
 
 
 class Observer(Protocol):
@@ -204,9 +208,8 @@ class ProgressLine:
 
     def epoch_end(self, epoch: int, record: dict[str, float]) -> None:
         done = round(20 * epoch / self.num_epochs)
-        metrics = ", ".join(f"{k} {v:.3f}" for k, v in record.items() if k not in ("examples", "seconds", "epoch"))
         prefix = f"{self.title}: " if self.title else ""
-        print(f"{prefix}[{'#' * done}{'.' * (20 - done)}] epoch {epoch}/{self.num_epochs}: {metrics} "
+        print(f"{prefix}[{'#' * done}{'.' * (20 - done)}] epoch {epoch}/{self.num_epochs}: {format_metrics(record)} "
               f"({record['seconds']:.1f} s)", flush=True)
 
     def end(self, history: History) -> None:
