@@ -7,6 +7,7 @@ One module per concern:
 * ``train``: metrics and the training loop every chapter uses.
 * ``plot``: figures and live training plots in notebooks.
 * ``figures``: the book's diagrams, drawn by code.
+* ``text``: tokens, vocabularies and minibatches of subsequences for language models.
 * ``models``: layer output shapes and parameter counts of Gluon models.
 * ``gradcheck``: gradients checked against autograd or finite differences.
 * ``checks``: argument checks and array conversion that the other modules share.

@@ -174,3 +174,66 @@ def computational_graph(variables: Mapping[str, Point], operators: Mapping[str, 
     show(fig)
     return fig
 
+
+
+def lstm_cell(scale: float = 0.62) -> Figure:
+    """Draw one LSTM cell: the gates as boxes, elementwise operations as circles.
+
+    The memory cell runs along the top (forgotten by ``F_t``, written through
+    ``I_t``), the hidden state leaves at the bottom right through ``O_t``.
+    Boxes are layers with weights acting on ``[X_t, H_{t-1}]``; circles act
+    element by element and have no weights.
+    """
+    fig = Figure(figsize=(scale * 11, scale * 6.4))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.add_patch(Rectangle((1.3, 0.9), 7.6, 4.6, facecolor="#f4f8fc", edgecolor="0.6", lw=1))
+
+    def arrow(points: Sequence[Point], head: bool = True) -> None:
+        for start, end in pairwise(points[:-1]):
+            ax.plot([start[0], end[0]], [start[1], end[1]], color="0.3", lw=1.1)
+        ax.annotate("", points[-1], points[-2], arrowprops=dict(arrowstyle="->" if head else "-", color="0.3",
+                                                                 lw=1.1, shrinkA=0, shrinkB=0))
+
+    def box(x: float, y: float, label: str, name: str) -> None:
+        ax.add_patch(Rectangle((x - 0.45, y - 0.3), 0.9, 0.6, facecolor="#fdf0d5", edgecolor="#7f5a1e", lw=1))
+        ax.text(x, y, label, ha="center", va="center", fontsize=10)
+        ax.text(x + 0.5, y + 0.62, name, ha="left", va="center", fontsize=10)
+
+    def dot(x: float, y: float, label: str) -> None:
+        ax.add_patch(_circle((x, y), radius=0.25))
+        ax.text(x, y, label, ha="center", va="center", fontsize=8 if len(label) > 3 else 10)
+
+    gates = [(2.6, r"$\sigma$", "$F_t$"), (4.0, r"$\sigma$", "$I_t$"), (5.4, "tanh", r"$\tilde{C}_t$"),
+             (6.8, r"$\sigma$", "$O_t$")]
+    arrow([(0.2, 1.4), (7.3, 1.4)], head=False)  # [X_t, H_{t-1}] feeds every gate
+    arrow([(1.0, 0.2), (1.0, 1.4)], head=False)
+    for x, label, name in gates:
+        arrow([(x, 1.4), (x, 1.95)])
+        box(x, 2.25, label, name)
+    ax.text(0.15, 1.55, "$H_{t-1}$", ha="left", va="bottom", fontsize=11)
+    ax.text(1.1, 0.15, "$X_t$", ha="left", va="center", fontsize=11)
+    arrow([(0.2, 4.8), (2.35, 4.8)])  # the memory cell's path
+    dot(2.6, 4.8, r"$\times$")
+    arrow([(2.85, 4.8), (4.75, 4.8)])
+    dot(5.0, 4.8, "$+$")
+    arrow([(5.25, 4.8), (10.3, 4.8)])
+    ax.text(0.15, 4.95, "$C_{t-1}$", ha="left", va="bottom", fontsize=11)
+    ax.text(10.3, 4.95, "$C_t$", ha="right", va="bottom", fontsize=11)
+    arrow([(2.6, 2.55), (2.6, 4.55)])  # F_t scales the old memory
+    dot(4.7, 3.4, r"$\times$")  # I_t * candidate
+    arrow([(4.0, 2.55), (4.0, 3.4), (4.45, 3.4)])
+    arrow([(5.4, 2.55), (5.4, 3.4), (4.95, 3.4)])
+    arrow([(4.7, 3.65), (4.95, 4.55)])
+    dot(8.1, 4.0, "tanh")  # the output reads the new memory through tanh, scaled by O_t
+    arrow([(8.1, 4.8), (8.1, 4.25)])
+    dot(8.1, 2.25, r"$\times$")
+    arrow([(8.1, 3.75), (8.1, 2.5)])
+    arrow([(7.25, 2.25), (7.85, 2.25)])
+    arrow([(8.35, 2.25), (10.3, 2.25)])
+    ax.text(10.3, 2.4, "$H_t$", ha="right", va="bottom", fontsize=11)
+    ax.set_xlim(0, 10.5)
+    ax.set_ylim(0, 6.2)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    show(fig)
+    return fig

@@ -239,7 +239,9 @@ class Loop:
       updates the parameters from their gradients (``scheduled_sgd``).
     * ``clip_norm`` clips the gradient of the mean loss to that L2 norm; it
       needs ``params`` (the arrays whose ``.grad`` to clip) unless the
-      updater is a ``Trainer``.
+      updater is a ``Trainer``. After each step, ``grad_norm`` holds that
+      gradient's norm before clipping, as an MXNet scalar (``clip_norm=inf``
+      measures it without ever clipping).
     * ``compute_gradients(X, y)``, when given, replaces the forward and
       backward passes: it returns ``(outputs, loss values)`` and leaves the
       gradients where the updater reads them (chapter 3 derives them by hand).
@@ -265,6 +267,7 @@ class Loop:
         self.params, self.begin_state, self.carry_state = params, begin_state, carry_state
         self.compute_gradients = compute_gradients or self.autograd_gradients
         self.state: Any = None
+        self.grad_norm: np.ndarray | None = None
         self._state_rows = 0  # the batch size the state was made for
         self._reset_sums()
 
@@ -299,8 +302,8 @@ class Loop:
         outputs, values = self.compute_gradients(X, y)
         if values.ndim == 0:
             raise ValueError("loss must return one value per example (or per token), not their mean")
-        if self.clip_norm is not None:  # values.size times the mean's gradient norm
-            clip_gradients(self._gradients(), self.clip_norm * values.size)
+        if self.clip_norm is not None:  # the gradient of the sum is values.size times the mean's
+            self.grad_norm = clip_gradients(self._gradients(), self.clip_norm * values.size) / values.size
         self._update(values.size)
         self._loss_sum = self._loss_sum + values.sum()
         self._count += values.size

@@ -1,6 +1,6 @@
 import numpy
 import pytest
-from matplotlib.patches import Circle
+from matplotlib.patches import Circle, Rectangle
 from mxnet import np
 
 from d2lhelpers import figures, plot
@@ -117,3 +117,16 @@ def test_plot_keeps_autoscaling_for_later_curves():
     axes.plot([0, 1], [0, 50])
     axes.autoscale_view()
     assert axes.get_ylim()[1] >= 50
+
+
+def test_lstm_cell_draws_four_gates_and_five_elementwise_operations():
+    fig = figures.lstm_cell()
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    gates = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() < 1]
+    assert len(gates) == 4
+    assert sum(isinstance(p, Circle) for p in ax.patches) == 5
+    assert texts.count(r"$\sigma$") == 3 and texts.count("tanh") == 2
+    assert texts.count(r"$\times$") == 3 and texts.count("$+$") == 1
+    for name in ("$F_t$", "$I_t$", r"$\tilde{C}_t$", "$O_t$", "$C_{t-1}$", "$C_t$", "$H_{t-1}$", "$H_t$", "$X_t$"):
+        assert name in texts

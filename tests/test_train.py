@@ -192,8 +192,14 @@ def test_loop_clips_the_gradient_of_the_mean_loss():
     X, y = np.ones((4, 1)), np.full((4,), 100.0)  # loss gradient -100 per example, mean -100
     loop = train.Loop(lambda X: X[:, 0] * w, lambda y_hat, y: (y_hat - y) ** 2 / 2,
                       lambda n: train.sgd([w], 1.0, n), clip_norm=2.0, params=[w])
+    assert loop.grad_norm is None
     loop.step(X, y)
     assert w.item() == pytest.approx(2.0)  # the mean gradient's norm 100 was clipped to 2
+    assert loop.grad_norm.item() == pytest.approx(100.0)  # the norm before clipping
+    measuring = train.Loop(lambda X: X[:, 0] * w, lambda y_hat, y: (y_hat - y) ** 2 / 2,
+                           lambda n: train.sgd([w], 1.0, n), clip_norm=math.inf, params=[w])
+    measuring.step(X, y)  # residual 98 per example: measured, not clipped
+    assert measuring.grad_norm.item() == pytest.approx(98.0) and w.item() == pytest.approx(100.0)
     with pytest.raises(ValueError, match="params"):
         train.Loop(lambda X: X, None, lambda n: None, clip_norm=1.0)
     with pytest.raises(ValueError, match="clip_norm"):
