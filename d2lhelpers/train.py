@@ -232,7 +232,9 @@ class Loop:
       the state is created by ``begin_state(batch_size)`` (for language
       models). With ``carry_state`` the state of one minibatch starts the
       next (sequential sampling), detached so that gradients stop at the
-      minibatch boundary; otherwise each minibatch starts afresh.
+      minibatch boundary; otherwise each minibatch starts afresh. Every
+      epoch starts afresh: its first minibatch need not continue the last
+      one of the previous epoch.
     * ``loss(outputs, y)`` returns one value per example (or per token), not
       their mean; the updater is told how many there were.
     * ``updater`` is a Gluon ``Trainer`` or a function of that count that
@@ -315,6 +317,7 @@ class Loop:
         """One pass over ``batches``; returns the epoch's record (train loss, ..., examples, seconds)."""
         timer = Timer()
         self._reset_sums()
+        self.state = None
         for X, y in batches:
             self.step(X, y)
         if self._count == 0:

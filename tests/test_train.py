@@ -252,6 +252,8 @@ def test_loop_carries_and_detaches_the_hidden_state(carry, made):
         assert net.received[1] is not net.returned[0]
         assert numpy.array_equal(net.received[1].asnumpy(), net.returned[0].asnumpy())
     assert record["examples"] == 9 and record["train ppl"] == pytest.approx(math.exp(record["train loss"]))
+    loop.epoch(tokens)  # a new epoch starts from a new state, even when the state is carried
+    assert net.made == 2 * made
 
 
 def test_fit_records_evaluation_and_tells_observers(capsys):
