@@ -37,26 +37,38 @@ TOPICS = {  # notebook name without .ipynb -> topic; the order of the table
                    "Xavier initialization",
     "04_cnn": "cross-correlation, padding and stride, channels, pooling, LeNet (classic and modernized)",
     "05_modern_cnn": "AlexNet, VGG, NiN, GoogLeNet, batch norm, ResNet",
-    "06_rnn": "text preprocessing, language models, RNN, GRU, LSTM",
+    "06_rnn_lstm": "sequences, text preprocessing, Zipf's law, language models and perplexity, RNN, "
+                   "gradient clipping, GRU, LSTM",
     "07_playground": "an interactive neural-network playground",
 }
 HEADER = ("| notebook | topic | status | time on 2 CPU cores |\n"
           "| --- | --- | --- | --- |\n")
 
-RESULTS = [  # (chapter, model, glued test accuracies shown as "a / b", what the chapter checks)
-    ("01_basics", "softmax regression, from scratch / Gluon",
+RESULTS = [  # (chapter, model, metric, glued values shown as "a / b", what the chapter checks)
+    ("01_basics", "softmax regression, from scratch / Gluon", "test accuracy",
      ("softmax_scratch_test_acc", "softmax_concise_test_acc"), ">= 0.84"),
-    ("01_basics", "MLP, one hidden layer of 256, from scratch / Gluon",
+    ("01_basics", "MLP, one hidden layer of 256, from scratch / Gluon", "test accuracy",
      ("mlp_scratch_test_acc", "mlp_concise_test_acc"), ">= 0.86"),
-    ("02_overfitting", "MLP with dropout (two hidden layers of 256), from scratch / Gluon",
+    ("02_overfitting", "MLP with dropout (two hidden layers of 256), from scratch / Gluon", "test accuracy",
      ("dropout_scratch_test_acc", "dropout_concise_test_acc"), ">= 0.87"),
-    ("03_backprop", "MLP trained with hand-derived gradients / with autograd",
+    ("03_backprop", "MLP trained with hand-derived gradients / with autograd", "test accuracy",
      ("backprop_handmade_test_acc", "backprop_autograd_test_acc"), ">= 0.85, differ by < 0.002"),
-    ("04_cnn", "LeNet sizes with sigmoid and max pooling, Adam, 6 epochs", ("lenet_classic_test_acc",), ">= 0.83"),
-    ("04_cnn", "LeNet with ReLU and batch normalization, 5 epochs", ("lenet_modern_test_acc",), ">= 0.89"),
+    ("04_cnn", "LeNet sizes with sigmoid and max pooling, Adam, 6 epochs", "test accuracy",
+     ("lenet_classic_test_acc",), ">= 0.83"),
+    ("04_cnn", "LeNet with ReLU and batch normalization, 5 epochs", "test accuracy",
+     ("lenet_modern_test_acc",), ">= 0.89"),
+    ("06_rnn_lstm", "character-level RNN, from scratch / Gluon", "validation perplexity",
+     ("rnn_scratch_val_ppl", "rnn_concise_val_ppl"), "below the unigram's / <= 6.0"),
+    ("06_rnn_lstm", "GRU, Gluon", "validation perplexity", ("gru_val_ppl",), ""),
+    ("06_rnn_lstm", "LSTM, from scratch / Gluon", "validation perplexity",
+     ("lstm_scratch_val_ppl", "lstm_concise_val_ppl"), "below the unigram's / <= 5.0"),
+    ("07_playground", "linear model on XOR (x1, x2) / one hidden layer of 4 ReLU units", "test accuracy",
+     ("playground_xor_linear_test_acc", "playground_xor_hidden_test_acc"), "< 0.65 / > 0.95"),
+    ("07_playground", "spiral, default configuration (two hidden layers of 8 tanh units)", "test accuracy",
+     ("playground_spiral_test_acc",), "> 0.90"),
 ]
-RESULTS_HEADER = ("| chapter | model | test accuracy | checked |\n"
-                  "| --- | --- | --- | --- |\n")
+RESULTS_HEADER = ("| chapter | model | metric | this run | checked |\n"
+                  "| --- | --- | --- | --- | --- |\n")
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -105,7 +117,7 @@ def glued(path: Path) -> dict[str, float]:
 def results_table(chapters: Path = CHAPTERS) -> str:
     """The results table in Markdown, from the numbers glued in the notebooks in ``chapters``."""
     rows, cache = [], {}
-    for chapter, model, names, checked in RESULTS:
+    for chapter, model, metric, names, checked in RESULTS:
         path = chapters / f"{chapter}.ipynb"
         if not path.is_file():
             continue
@@ -113,8 +125,8 @@ def results_table(chapters: Path = CHAPTERS) -> str:
         missing = [name for name in names if name not in values]
         if missing:
             raise SystemExit(f"error: {path.name} glues no {', '.join(missing)}: re-execute it (make book)")
-        accuracy = " / ".join(f"{values[name]:.3f}" for name in names)
-        rows.append(f"| {int(chapter[:2])} | {model} | {accuracy} | {checked} |\n")
+        shown = " / ".join(f"{values[name]:.3f}" for name in names)
+        rows.append(f"| {int(chapter[:2])} | {model} | {metric} | {shown} | {checked} |\n")
     return RESULTS_HEADER + "".join(rows)
 
 

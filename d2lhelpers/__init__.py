@@ -8,6 +8,8 @@ One module per concern:
 * ``plot``: figures and live training plots in notebooks.
 * ``figures``: the book's diagrams, drawn by code.
 * ``text``: tokens, vocabularies and minibatches of subsequences for language models.
+* ``playground``: chapter 7's playground: 2-D data sets, input features, small MLPs trained
+  through ``train.Loop``, their pictures, animations and live controls.
 * ``models``: layer output shapes and parameter counts of Gluon models.
 * ``gradcheck``: gradients checked against autograd or finite differences.
 * ``checks``: argument checks and array conversion that the other modules share.

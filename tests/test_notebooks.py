@@ -327,8 +327,9 @@ def test_results_table_reads_the_glued_numbers(tmp_path):
     nb.cells.append(cell)
     nbformat.write(nb, tmp_path / "04_cnn.ipynb")
     rows = chapter_table.results_table(tmp_path).splitlines()
-    assert rows[2:] == ["| 4 | LeNet sizes with sigmoid and max pooling, Adam, 6 epochs | 0.896 | >= 0.83 |",
-                        "| 4 | LeNet with ReLU and batch normalization, 5 epochs | 0.910 | >= 0.89 |"]
+    assert rows[2:] == [
+        "| 4 | LeNet sizes with sigmoid and max pooling, Adam, 6 epochs | test accuracy | 0.896 | >= 0.83 |",
+        "| 4 | LeNet with ReLU and batch normalization, 5 epochs | test accuracy | 0.910 | >= 0.89 |"]
     cell.outputs.pop()
     nbformat.write(nb, tmp_path / "04_cnn.ipynb")
     with pytest.raises(SystemExit, match="glues no lenet_modern_test_acc"):
