@@ -328,8 +328,8 @@ def test_results_table_reads_the_glued_numbers(tmp_path):
     nbformat.write(nb, tmp_path / "04_cnn.ipynb")
     rows = chapter_table.results_table(tmp_path).splitlines()
     assert rows[2:] == [
-        "| 4 | LeNet sizes with sigmoid and max pooling, Adam, 6 epochs | test accuracy | 0.896 | >= 0.83 |",
-        "| 4 | LeNet with ReLU and batch normalization, 5 epochs | test accuracy | 0.910 | >= 0.89 |"]
+        "| 4 | LeNet, classic (sigmoid, average pooling), Adam, 6 epochs | test accuracy | 0.896 | >= 0.83 |",
+        "| 4 | LeNet with max pooling, ReLU and batch normalization, 5 epochs | test accuracy | 0.910 | >= 0.89 |"]
     cell.outputs.pop()
     nbformat.write(nb, tmp_path / "04_cnn.ipynb")
     with pytest.raises(SystemExit, match="glues no lenet_modern_test_acc"):
