@@ -241,3 +241,38 @@ def test_widgets_render_offline(browser, tmp_path):
         assert page.errors == [] and external == []
     finally:
         server.shutdown()
+
+
+PLAYGROUND = "chapters/07_playground.html"
+
+
+def test_playground_animations_play_and_its_widgets_render(browser, site):
+    """The playground chapter's page: its training animations advance, its saved widgets render.
+
+    The same page with the animations' play function switched off must fail
+    the animation check. A screenshot of the first animation, taken after it
+    advanced, goes to ``_screenshots/chapters_07_playground_animation.png``.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    if not (HTML / PLAYGROUND).is_file():
+        pytest.fail(f"no {PLAYGROUND} in the built book: run 'make book'")
+    page, external = open_page(browser, urljoin(site, PLAYGROUND))
+    try:
+        assert check_animations(page) >= 3, "the playground page should show three training animations"
+        assert check_widgets(page) >= 1, "the playground's controls did not render"
+        first = page.query_selector_all("div.animation")[0]
+        first.scroll_into_view_if_needed()
+        shots = HTML / "_screenshots"
+        shots.mkdir(exist_ok=True)
+        first.screenshot(path=str(shots / "chapters_07_playground_animation.png"))
+        assert page.errors == [] and external == []
+    finally:
+        page.close()
+    page, _ = open_page(browser, urljoin(site, PLAYGROUND))
+    try:
+        page.evaluate("() => { Animation.prototype.play_animation = function () {}; }")
+        with pytest.raises(PlaywrightTimeout):
+            check_animations(page)
+    finally:
+        page.close()

@@ -1,0 +1,401 @@
+"""The playground of chapter 7: data, features, model, training through train.Loop, pictures, controls."""
+import asyncio
+import math
+
+import numpy
+import pytest
+from matplotlib.figure import Figure
+
+from d2lhelpers import playground as P
+from d2lhelpers import train
+
+TINY = dict(num_points=80, batch_size=10)
+
+
+def rng(seed=0):
+    return numpy.random.default_rng(seed)
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", P.DATASETS)
+def test_points_have_the_right_shape_and_balanced_labels(name):
+    points, labels = P.make_points(name, 101, 0.0, rng())
+    assert points.shape == (101, 2) and labels.shape == (101,)
+    assert set(numpy.unique(labels)) == {0.0, 1.0}
+    assert labels.sum() == 50  # half, and label 0 takes the odd point
+    assert numpy.abs(points).max() <= P.EXTENT
+
+
+def test_labels_follow_each_data_set_rule_without_noise():
+    points, labels = P.make_points("circle", 400, 0.0, rng())
+    radius = numpy.hypot(points[:, 0], points[:, 1])
+    assert (radius[labels == 1] <= 2.5 + 1e-5).all() and (radius[labels == 0] >= 3.5 - 1e-5).all()
+    points, labels = P.make_points("xor", 400, 0.0, rng())
+    assert ((points[:, 0] * points[:, 1] > 0) == (labels == 1)).all()
+    assert numpy.abs(points).min() >= 0.3 - 1e-6
+    points, labels = P.make_points("gauss", 400, 0.0, rng())
+    assert (points[labels == 1].mean(axis=0) > 1.5).all() and (points[labels == 0].mean(axis=0) < -1.5).all()
+    points, labels = P.make_points("spiral", 400, 0.0, rng())
+    assert numpy.allclose(points[labels == 1].mean(axis=0), 0, atol=1.0)  # arms wind around the origin
+    assert numpy.hypot(points[:, 0], points[:, 1]).max() <= 5 + 1e-5
+
+
+def test_noise_moves_points_and_grows_the_overlap():
+    clean, labels = P.make_points("circle", 400, 0.0, rng(1))
+    noisy, noisy_labels = P.make_points("circle", 400, 0.5, rng(1))
+    assert not numpy.allclose(clean, noisy)
+    inside = lambda p, y: ((numpy.hypot(p[:, 0], p[:, 1]) < 3) == (y == 1)).mean()  # noqa: E731
+    assert inside(clean, labels) == 1.0 and inside(noisy, noisy_labels) < 0.9
+
+
+@pytest.mark.parametrize("name", P.DATASETS)
+def test_no_training_point_is_also_a_test_point(name):
+    for noise in (0.0, 0.2):
+        points, labels = P.make_split(P.Config(dataset=name, noise=noise), seed=3)
+        train_set = {tuple(p) for p in points["train"]}
+        assert len(train_set) == 250 and not train_set & {tuple(p) for p in points["test"]}
+        assert labels["train"].sum() == 125 and labels["test"].sum() == 125
+
+
+def test_noise_scale_depends_on_the_data_set():
+    """Offsets of standard deviation noise * NOISE_SCALE: 3 for the Gaussian clouds, 1 for the spiral."""
+    points, labels = P.make_points("gauss", 2000, 0.5, rng(5))
+    assert 1.7 < points[labels == 1].std(axis=0).mean() < 1.9  # sqrt(1 + (3 * 0.5)^2) = 1.80
+    clean, clean_labels = P.make_points("spiral", 2000, 0.0, rng(5))
+    noisy, noisy_labels = P.make_points("spiral", 2000, 0.5, rng(6))
+    arm = clean[clean_labels == 1]
+    nearest = numpy.sqrt(((noisy[noisy_labels == 1][:, None, :] - arm[None]) ** 2).sum(-1)).min(axis=1)
+    assert 0.3 < nearest.mean() < 0.55  # offsets of about 0.5 per coordinate, not 2 as with the circle's scale
+
+
+def test_data_is_reproducible_from_the_seed():
+    a = P.make_points("spiral", 50, 0.2, rng(3))
+    b = P.make_points("spiral", 50, 0.2, rng(3))
+    c = P.make_points("spiral", 50, 0.2, rng(4))
+    assert numpy.array_equal(a[0], b[0]) and numpy.array_equal(a[1], b[1])
+    assert not numpy.array_equal(a[0], c[0])
+    config = P.Config(dataset="gauss", noise=0.1, **TINY)
+    first, second = P.make_split(config, 5), P.make_split(config, 5)
+    assert all(numpy.array_equal(first[0][k], second[0][k]) for k in ("train", "test"))
+    assert first[0]["train"].shape == (40, 2) and first[1]["test"].sum() == 20
+
+
+@pytest.mark.parametrize("name, args, message", [
+    ("dataset", ("moons", 10, 0.0), "dataset must be one of circle, xor, gauss, spiral"),
+    ("noise", ("xor", 10, 0.7), r"noise must be a number in \[0, 0.5\]"),
+    ("noise", ("xor", 10, -0.1), "noise must be"),
+    ("num_points", ("xor", 1, 0.0), "num_points must be an int of at least 2"),
+])
+def test_make_points_rejects_bad_arguments(name, args, message):
+    with pytest.raises(ValueError, match=message):
+        P.make_points(*args, rng())
+
+
+# --- features ---------------------------------------------------------------------------------------
+
+def test_feature_columns_equal_their_formulas():
+    points = numpy.array([[1.0, 2.0], [-3.0, 0.5], [0.0, -1.5]], dtype=numpy.float32)
+    x1, x2 = points[:, 0], points[:, 1]
+    expected = {"x1": x1, "x2": x2, "x1^2": x1 ** 2, "x2^2": x2 ** 2, "x1*x2": x1 * x2,
+                "sin(x1)": numpy.sin(x1), "sin(x2)": numpy.sin(x2)}
+    table = P.features(points, tuple(expected))
+    assert table.shape == (3, 7)
+    for j, column in enumerate(expected.values()):
+        assert numpy.allclose(table[:, j], column)
+    assert numpy.allclose(P.features(points, ("x1*x2", "x1")), numpy.stack([x1 * x2, x1], axis=1))
+
+
+@pytest.mark.parametrize("names", [("x3",), (), ("x1", "x1"), "x1"])
+def test_unknown_or_repeated_features_are_rejected(names):
+    with pytest.raises(ValueError, match="features must"):
+        P.features(numpy.zeros((2, 2)), names)
+
+
+# --- configuration and model ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("changes, message", [
+    (dict(dataset="moons"), "dataset must be one of"),
+    (dict(noise=0.6), "noise must be a number in"),
+    (dict(features=("x1", "cos(x1)")), "features must name one or more of x1, x2"),
+    (dict(hidden=(4, 4, 4, 4, 4)), "hidden must list 0 to 4 layer widths"),
+    (dict(hidden=(9,)), "every layer must have 1 to 8 units"),
+    (dict(hidden=(0,)), "every layer must have 1 to 8 units"),
+    (dict(activation="softplus"), "activation must be one of relu, tanh, sigmoid, linear"),
+    (dict(lr=0), r"lr \(the learning rate\) must be a positive number"),
+    (dict(lr=-0.1), "lr"),
+    (dict(lr=True), "lr"),
+    (dict(reg_rate=True), "reg_rate"),
+    (dict(regularization="L3"), "regularization must be one of none, L1, L2"),
+    (dict(reg_rate=-1), "reg_rate must be a number >= 0"),
+    (dict(batch_size=0), "batch_size must be a positive int"),
+    (dict(train_fraction=1.0), "train_fraction must be strictly between 0 and 1"),
+    (dict(train_fraction=0), "train_fraction"),
+    (dict(num_points=4, train_fraction=0.1), "fewer than 2 training or test points"),
+])
+def test_config_rejects_bad_settings_naming_the_argument(changes, message):
+    with pytest.raises(ValueError, match=message):
+        P.Config(**changes)
+
+
+def test_build_net_shapes():
+    net = P.build_net(3, (5, 2), "relu")
+    net.initialize()
+    from mxnet import np
+    assert net(np.zeros((7, 3))).shape == (7, 1)
+    assert [layer.weight.shape for layer in net] == [(5, 3), (2, 5), (1, 2)]
+    assert len(P.build_net(2, (), "linear")) == 1
+    with pytest.raises(ValueError, match="activation must be one of"):
+        P.build_net(2, (3,), "gelu")
+
+
+def test_penalties():
+    pg = P.Playground(P.Config(hidden=(3,), **TINY))
+    weights = pg.weights()
+    l1 = sum(numpy.abs(w).sum() for w in weights)
+    l2 = sum((w ** 2).sum() for w in weights)
+    assert math.isclose(P.penalty(pg.net, "L1", 0.5).item(), 0.5 * l1, rel_tol=1e-5)
+    assert math.isclose(P.penalty(pg.net, "L2", 0.5).item(), 0.25 * l2, rel_tol=1e-5)
+    with pytest.raises(ValueError, match="kind must be 'L1' or 'L2'"):
+        P.penalty(pg.net, "none", 1.0)
+
+
+# --- training ---------------------------------------------------------------------------------------
+
+def test_training_goes_through_the_shared_loop(monkeypatch):
+    calls = []
+    real_step = train.Loop.step
+    monkeypatch.setattr(train.Loop, "step", lambda self, X, y: calls.append(X.shape[0]) or real_step(self, X, y))
+    pg = P.Playground(P.Config(num_points=60, batch_size=8, train_fraction=0.5))
+    assert isinstance(pg.loop, train.Loop)
+    pg.epoch()
+    assert calls == [8, 8, 8, 6]  # 30 training points in minibatches of 8
+    pg.step()
+    assert pg.epochs == 1 and pg.steps == 5
+    record = pg.epoch()  # finishes the epoch under way
+    assert pg.epochs == 2 and pg.steps == 8 and record["epoch"] == 2
+    assert set(record) == {"epoch", "train loss", "test loss", "train acc", "test acc"}
+
+
+def test_same_seed_same_run_other_seed_other_run():
+    config = P.Config(dataset="circle", **TINY)
+    runs = [P.Playground(config, seed=s).train(3) for s in (1, 1, 2)]
+    assert runs[0] == runs[1] and runs[0] != runs[2]
+
+
+def test_reset_starts_again_from_new_weights_on_the_same_data():
+    pg = P.Playground(P.Config(**TINY))
+    start, points = pg.weights(), pg.points["train"].copy()
+    pg.train(2)
+    assert not numpy.allclose(start[0], pg.weights()[0])
+    pg.reset()
+    assert pg.epochs == 0 and pg.history == [] and pg.start == 1
+    assert not numpy.allclose(start[0], pg.weights()[0]) and numpy.array_equal(points, pg.points["train"])
+    again = P.Playground(P.Config(**TINY), start=1)  # the same start gives the same weights
+    assert all(numpy.array_equal(a, b) for a, b in zip(again.weights(), pg.weights(), strict=True))
+
+
+def test_a_hidden_layer_learns_xor_and_a_linear_model_cannot():
+    hidden = P.Playground(P.preset("xor hidden", num_points=200), seed=1)
+    hidden.train(40)
+    linear = P.Playground(P.preset("xor linear", num_points=200), seed=1)
+    linear.train(40)
+    product = P.Playground(P.preset("xor product", num_points=200), seed=1)
+    product.train(200)  # full-batch steps: cheap
+    assert hidden.accuracy() > 0.9
+    assert linear.accuracy() < 0.65
+    assert product.accuracy() > 0.95
+
+
+def test_l1_drives_weights_to_zero_and_l2_shrinks_them():
+    base = dict(dataset="gauss", features=tuple(P.FEATURES), hidden=(4,), lr=0.03, **TINY)
+    norms = {}
+    for kind, rate in (("none", 0.0), ("L1", 0.03), ("L2", 0.03)):
+        pg = P.Playground(P.Config(regularization=kind, reg_rate=rate, **base), seed=2)
+        pg.train(30)
+        w = numpy.concatenate([w.ravel() for w in pg.weights()])
+        norms[kind] = (numpy.abs(w).sum(), (numpy.abs(w) < 0.01).mean())
+    assert norms["L1"][0] < norms["none"][0] and norms["L2"][0] < norms["none"][0]
+    assert norms["L1"][1] > norms["none"][1]  # more weights (near) zero
+
+
+@pytest.mark.parametrize("kind", ["L1", "L2"])
+def test_one_regularized_step(kind):
+    """One SGD step: w - eta * (gradient of the mean data loss + gradient of the penalty)."""
+    from mxnet import autograd, gluon
+
+    lr, rate = 0.1, 0.3
+    pg = P.Playground(P.Config(hidden=(), regularization=kind, reg_rate=rate, lr=lr, **TINY), seed=4)
+    X, y = next(pg.batches())
+    before = pg.weights()[0]
+    with autograd.record():  # the data loss alone (the loop's backward pass overwrites these gradients)
+        data_loss = gluon.loss.SigmoidBinaryCrossEntropyLoss()(pg.net(X), y).mean()
+    data_loss.backward()
+    grad = pg.net[0].weight.grad().asnumpy()
+    pg.loop.step(X, y)
+    shrink = rate * numpy.sign(before) if kind == "L1" else rate * before
+    expected = before - lr * (grad + shrink)
+    if kind == "L2":  # the weight decay form of chapter 2
+        assert numpy.allclose(expected, before * (1 - lr * rate) - lr * grad, atol=1e-6)
+    assert numpy.allclose(pg.weights()[0], expected, atol=1e-5)
+
+
+def test_penalty_is_not_in_the_reported_loss():
+    config = P.Config(regularization="L2", reg_rate=1.0, **TINY)
+    pg = P.Playground(config)
+    plain = P.Playground(P.Config(**TINY))
+    assert pg.evaluate() == plain.evaluate()  # same weights, so the same data loss
+
+
+# --- pictures -----------------------------------------------------------------------------------------
+
+def test_unit_grids_and_scores_agree():
+    pg = P.Playground(P.Config(features=("x1", "x2", "x1*x2"), hidden=(3, 2), **TINY))
+    grids = pg.unit_grids(resolution=5)
+    assert [g.shape for g in grids] == [(3, 5, 5), (3, 5, 5), (2, 5, 5), (1, 5, 5)]
+    coords, points = P.grid(5)
+    assert numpy.allclose(grids[0][0][0], coords) and numpy.allclose(grids[0][1][:, 0], coords)
+    assert numpy.allclose(grids[-1][0].ravel(), pg.scores(points), atol=1e-5)
+
+
+def test_network_drawing_has_one_line_per_weight_colored_by_sign():
+    pg = P.Playground(P.Config(features=("x1", "x2", "x1*x2"), hidden=(3, 2), **TINY), seed=2)
+    snap = pg.snapshot(resolution=4)
+    fig = Figure()
+    ax = fig.subplots()
+    P.draw_network(ax, pg.config.features, snap)
+    weights = numpy.concatenate([w.T.ravel() for w in snap.weights])  # drawn input by input within each output
+    assert len(ax.lines) == 3 * 3 + 3 * 2 + 2 * 1 == weights.size
+    drawn = sorted((round(line.get_linewidth(), 4), line.get_color()) for line in ax.lines)
+    largest = numpy.abs(weights).max()
+    wanted = sorted((round(0.3 + 3 * abs(w) / largest, 4), P.BLUE if w > 0 else P.ORANGE) for w in weights)
+    assert drawn == wanted  # width grows with the magnitude; blue positive, orange negative
+    assert len(ax.images) == 3 + 3 + 2 + 1  # one picture per unit
+
+
+def test_still_pictures_use_a_finer_boundary_grid():
+    pg = P.Playground(P.Config(**TINY))
+    fig = Figure()
+    ax = fig.subplots()
+    P.draw_boundary(ax, pg)
+    assert ax.images[0].get_array().shape == (P.STILL_RESOLUTION, P.STILL_RESOLUTION)
+    P.draw_boundary(ax, pg, pg.snapshot(), show_test=False)
+    assert ax.images[0].get_array().shape == (48, 48) and len(ax.collections) == 1  # training points only
+
+
+def test_drawing_and_animation_frames_differ():
+    pg = P.Playground(P.Config(dataset="xor", hidden=(3,), activation="relu", lr=0.1, **TINY), seed=1)
+    snaps = P.record(pg, num_epochs=6, num_frames=3, resolution=8)
+    assert [s.epoch for s in snaps] == [0, 3, 6]
+    fig = P.draw(pg, snaps[1], num_epochs=6)
+    assert isinstance(fig, Figure) and len(fig.axes) >= 3
+    frames = [P.png_bytes(P.draw(pg, s), dpi=30) for s in snaps]
+    assert frames[0] != frames[1] != frames[2]
+    html = P.animation_html(pg, snaps, figsize=(4, 1.5), dpi=30)
+    assert html.count("data:image/jpeg;base64") == 3 and "play_animation" in html
+    assert "https://" not in html and "font-awesome" not in html  # plays offline
+    with pytest.raises(ValueError, match="num_frames"):
+        P.record(pg, num_epochs=2, num_frames=4)
+
+
+# --- live controls ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def ui():
+    return P.PlaygroundUI(P.Config(**TINY), seed=1, dpi=20)
+
+
+def test_ui_controls_change_the_configuration(ui):
+    first_image = ui.image.value
+    ui.controls["dataset"].value = "spiral"
+    assert ui.playground.config.dataset == "spiral" and ui.image.value != first_image
+    ui.feature_boxes["x1*x2"].value = True
+    ui.controls["layers"].value = 3
+    ui.units[2].value = 7
+    ui.controls["activation"].value = "relu"
+    ui.controls["regularization"].value = "L1"
+    ui.controls["reg_rate"].value = 0.01
+    ui.controls["noise"].value = 0.2
+    ui.controls["lr"].value = 0.3
+    ui.controls["batch_size"].value = 4
+    ui.controls["train_percent"].value = 70
+    config = ui.playground.config
+    assert config.features == ("x1", "x2", "x1*x2") and config.hidden == (4, 2, 7)
+    assert (config.activation, config.regularization, config.reg_rate) == ("relu", "L1", 0.01)
+    assert (config.noise, config.lr, config.batch_size, config.train_fraction) == (0.2, 0.3, 4, 0.7)
+    assert ui.playground.points["train"].shape == (56, 2) and ui.playground.points["test"].shape == (24, 2)
+    ui.playground.step()
+    assert ui.playground.steps == 1 and ui.playground.batches().__next__()[0].shape == (4, 3)
+    assert [row.layout.display for row in ui.unit_rows] == [None, None, None, "none"]
+    assert [layer.weight.shape[0] for layer in ui.playground.net] == [4, 2, 7, 1]
+
+
+def test_ui_reports_an_invalid_choice_and_keeps_the_last_valid_one(ui):
+    for name in ("x1", "x2"):
+        ui.feature_boxes[name].value = False
+    assert "features must name one or more" in ui.status.value
+    assert ui.playground.config.features == ("x2",)  # the last valid configuration (x2 only)
+
+
+def test_ui_show_test_data_only_changes_the_picture(ui):
+    ui.step_button.click()
+    image, epochs = ui.image.value, ui.playground.epochs
+    ui.show_test.value = False
+    assert ui.image.value != image and ui.playground.epochs == epochs == 1
+
+
+def test_ui_accepts_a_learning_rate_that_is_not_on_the_menu():
+    ui = P.PlaygroundUI(P.Config(lr=0.05, reg_rate=0.02, **TINY), dpi=20)
+    assert ui.controls["lr"].value == 0.05 and ui.current_config().reg_rate == 0.02
+
+
+def test_ui_step_reset_buttons(ui):
+    ui.step_button.click()
+    ui.step_button.click()
+    assert ui.playground.epochs == 2 and "epoch 2" in ui.status.value
+    ui.reset_button.click()
+    assert ui.playground.epochs == 0 and "epoch 0" in ui.status.value
+
+
+def test_ui_plays_in_the_background_and_pauses(ui):
+    async def scenario():
+        ui.play_button.click()  # play
+        assert ui.playing and ui.play_button.description == "pause"
+        for _ in range(3):
+            await asyncio.sleep(0)  # the training task runs an epoch each time we yield
+        ui.play_button.click()  # pause
+        stopped_at = ui.playground.epochs
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return stopped_at
+
+    stopped_at = asyncio.run(scenario())
+    assert stopped_at >= 1 and ui.playground.epochs == stopped_at
+    assert not ui.playing and ui.play_button.description == "play"
+    asyncio.run(ui.run(2))  # in the foreground, a fixed number of epochs
+    assert ui.playground.epochs == stopped_at + 2
+    with pytest.raises(RuntimeError, match="running event loop"):
+        ui.play()  # no event loop runs here
+
+
+def test_ui_shows_an_error_of_the_background_training(ui, monkeypatch):
+    def broken():
+        raise FloatingPointError("the loss is nan")
+
+    monkeypatch.setattr(ui.playground, "epoch", broken)
+
+    async def scenario():
+        task = ui.play()
+        await asyncio.gather(task, return_exceptions=True)
+        await asyncio.sleep(0)  # done callbacks run on the next turn of the loop
+
+    asyncio.run(scenario())
+    assert "training stopped: FloatingPointError: the loss is nan" in ui.status.value
+    assert not ui.playing
+
+
+def test_presets():
+    assert P.preset("spiral").dataset == "spiral"
+    assert P.preset("xor hidden", noise=0.1).noise == 0.1
+    with pytest.raises(ValueError, match="name must be one of"):
+        P.preset("moons")
