@@ -595,7 +595,7 @@ class PlaygroundUI:
 
     Changing the data set, noise, share of training points, features,
     network or training settings starts again with the new configuration;
-    "show test data" only changes the picture. ``play()`` trains in a
+    the "test data" button only changes the picture. ``play()`` trains in a
     background task that gives control back to the kernel after every epoch
     (so a click on pause is handled while it trains); ``step()`` trains one
     epoch; ``reset()`` starts again with new initial weights. Each button's
@@ -627,14 +627,14 @@ class PlaygroundUI:
         self.feature_boxes = {name: widgets.ToggleButton(value=name in cfg.features, description=name,
                                                          layout=widgets.Layout(width="76px"))
                               for name in FEATURES}
-        self.show_test = widgets.Checkbox(value=True, indent=False)
+        self.show_test = widgets.ToggleButton(value=True, description="show")  # a Checkbox would break MathJax
         labels = {"dataset": "data set", "noise": "noise", "train_percent": "% training data",
                   "layers": "hidden layers", "activation": "activation", "lr": "learning rate",
                   "regularization": "regularization", "reg_rate": "reg. rate", "batch_size": "batch size"}
         # Labels are HTML widgets beside the controls, not the controls' descriptions: in the HTML book,
         # widgets hand descriptions to an old MathJax interface that the book's MathJax 3 lacks.
         self.rows = {key: _row(labels[key], control) for key, control in self.controls.items()}
-        self.rows["show_test"] = _row("show test data", self.show_test)
+        self.rows["show_test"] = _row("test data", self.show_test)
         self.unit_rows = [_row(f"units, layer {i + 1}", slider) for i, slider in enumerate(self.units)]
         for control in [*self.controls.values(), *self.units, *self.feature_boxes.values()]:
             control.observe(self.on_change, names="value")
