@@ -13,7 +13,8 @@ is rewritten in place (``make readme``; ``make book`` runs it too); with
 The results table, between ``<!-- results:begin -->`` and
 ``<!-- results:end -->``, shows the numbers each chapter's "Results of this
 run" cell glued (``myst_nb.glue``) in its committed outputs, for the rows in
-``RESULTS``.
+``RESULTS``, and the bounds ``d2lhelpers.expectations`` holds for them
+(which the chapters check).
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+from d2lhelpers import expectations
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS, README = ROOT / "chapters", ROOT / "README.md"
@@ -30,11 +33,13 @@ GLUE_MIME = "application/papermill.record/text/plain"  # how myst_nb.glue stores
 
 TOPICS = {  # notebook name without .ipynb -> topic; the order of the table
     "00_introduction": "machine learning, deep learning, how to use the book, environment check",
-    "01_basics": "arrays and autograd; linear regression; Fashion-MNIST; softmax regression; multilayer perceptron",
+    "01_basics": "arrays and autograd; linear regression, maximum likelihood, normal equations; Fashion-MNIST; "
+                 "softmax regression, training loop, validation, confusion matrix; multilayer perceptron",
     "02_overfitting": "training vs generalization error; polynomial under-, good and overfitting; "
-                      "K-fold cross-validation; weight decay; dropout",
-    "03_backprop": "forward and backward propagation by hand, gradient checks, memory, numerical stability, "
-                   "Xavier initialization",
+                      "K-fold cross-validation; weight decay, early stopping, priors, L1; noise injection; "
+                      "dropout; paired comparisons",
+    "03_backprop": "forward and backward propagation by hand, gradient checks, the cost of reverse mode, memory, "
+                   "numerical stability, Xavier and He initialization",
     "04_cnn": "cross-correlation, padding and stride, channels, pooling, LeNet (classic and modernized)",
     "05_modern_cnn": "AlexNet, VGG, NiN, GoogLeNet, batch norm, ResNet",
     "06_rnn_lstm": "sequences, text preprocessing, Zipf's law, language models and perplexity, RNN, "
@@ -44,28 +49,31 @@ TOPICS = {  # notebook name without .ipynb -> topic; the order of the table
 HEADER = ("| notebook | topic | status | time on 2 CPU cores |\n"
           "| --- | --- | --- | --- |\n")
 
-RESULTS = [  # (chapter, model, metric, glued values shown as "a / b", what the chapter checks)
+RESULTS = [  # (chapter, model, metric, glued values shown as "a / b", what the chapter checks, or None)
+    # None: the chapter checks only the bounds d2lhelpers.expectations holds for these values, shown
+    # as ">= 0.84" (or ">= 0.84 / <= 5.0" when they differ). Otherwise a text naming the chapter's
+    # other checks, in which "{glue name}" stands for that value's bound.
     ("01_basics", "softmax regression, from scratch / Gluon", "test accuracy",
-     ("softmax_scratch_test_acc", "softmax_concise_test_acc"), ">= 0.84"),
+     ("softmax_scratch_test_acc", "softmax_concise_test_acc"), None),
     ("01_basics", "MLP, one hidden layer of 256, from scratch / Gluon", "test accuracy",
-     ("mlp_scratch_test_acc", "mlp_concise_test_acc"), ">= 0.86"),
+     ("mlp_scratch_test_acc", "mlp_concise_test_acc"), None),
     ("02_overfitting", "MLP with dropout (two hidden layers of 256), from scratch / Gluon", "test accuracy",
-     ("dropout_scratch_test_acc", "dropout_concise_test_acc"), ">= 0.87"),
+     ("dropout_scratch_test_acc", "dropout_concise_test_acc"), None),
     ("03_backprop", "MLP trained with hand-derived gradients / with autograd", "test accuracy",
-     ("backprop_handmade_test_acc", "backprop_autograd_test_acc"), ">= 0.85, differ by < 0.002"),
+     ("backprop_handmade_test_acc", "backprop_autograd_test_acc"), "{backprop_handmade_test_acc}, differ by < 0.002"),
     ("04_cnn", "LeNet, classic (sigmoid, average pooling), Adam, 6 epochs", "test accuracy",
-     ("lenet_classic_test_acc",), ">= 0.83"),
+     ("lenet_classic_test_acc",), None),
     ("04_cnn", "LeNet with max pooling, ReLU and batch normalization, 5 epochs", "test accuracy",
-     ("lenet_modern_test_acc",), ">= 0.89"),
+     ("lenet_modern_test_acc",), None),
     ("06_rnn_lstm", "character-level RNN, from scratch / Gluon", "validation perplexity",
-     ("rnn_scratch_val_ppl", "rnn_concise_val_ppl"), "below the unigram's / <= 6.0"),
-    ("06_rnn_lstm", "GRU, Gluon", "validation perplexity", ("gru_val_ppl",), ""),
+     ("rnn_scratch_val_ppl", "rnn_concise_val_ppl"), "below the unigram's / {rnn_concise_val_ppl}"),
+    ("06_rnn_lstm", "GRU, Gluon", "validation perplexity", ("gru_val_ppl",), None),
     ("06_rnn_lstm", "LSTM, from scratch / Gluon", "validation perplexity",
-     ("lstm_scratch_val_ppl", "lstm_concise_val_ppl"), "below the unigram's / <= 5.0"),
+     ("lstm_scratch_val_ppl", "lstm_concise_val_ppl"), "below the unigram's / {lstm_concise_val_ppl}"),
     ("07_playground", "linear model on XOR (x1, x2) / one hidden layer of 4 ReLU units", "test accuracy",
-     ("playground_xor_linear_test_acc", "playground_xor_hidden_test_acc"), "< 0.65 / > 0.95"),
+     ("playground_xor_linear_test_acc", "playground_xor_hidden_test_acc"), None),
     ("07_playground", "spiral, default configuration (two hidden layers of 8 tanh units)", "test accuracy",
-     ("playground_spiral_test_acc",), "> 0.90"),
+     ("playground_spiral_test_acc",), None),
 ]
 RESULTS_HEADER = ("| chapter | model | metric | this run | checked |\n"
                   "| --- | --- | --- | --- | --- |\n")
@@ -117,7 +125,7 @@ def glued(path: Path) -> dict[str, float]:
 def results_table(chapters: Path = CHAPTERS) -> str:
     """The results table in Markdown, from the numbers glued in the notebooks in ``chapters``."""
     rows, cache = [], {}
-    for chapter, model, metric, names, checked in RESULTS:
+    for chapter, model, metric, names, template in RESULTS:
         path = chapters / f"{chapter}.ipynb"
         if not path.is_file():
             continue
@@ -126,8 +134,27 @@ def results_table(chapters: Path = CHAPTERS) -> str:
         if missing:
             raise SystemExit(f"error: {path.name} glues no {', '.join(missing)}: re-execute it (make book)")
         shown = " / ".join(f"{values[name]:.3f}" for name in names)
-        rows.append(f"| {int(chapter[:2])} | {model} | {metric} | {shown} | {checked} |\n")
+        rows.append(f"| {int(chapter[:2])} | {model} | {metric} | {shown} | {checked(names, template)} |\n")
     return RESULTS_HEADER + "".join(rows)
+
+
+def checked(names: tuple[str, ...], template: str | None = None) -> str:
+    """The "checked" entry of a results row, with the bounds taken from ``d2lhelpers.expectations``.
+
+    Without ``template``: the values' bounds, one if they share it
+    (``">= 0.84"``), else each in turn (``"< 0.65 / > 0.95"``; a value
+    without a bound shows as empty). With ``template``: the text with each
+    ``{glue name}`` replaced by that value's bound.
+    """
+    bounds = {name: expectations.describe(name) for name in names if name in expectations.EXPECTATIONS}
+    if template is not None:
+        try:
+            return template.format_map(bounds)
+        except KeyError as missing:
+            raise ValueError(f"template {template!r} names {missing}, which is not one of {names} "
+                             "with an expectation in d2lhelpers.expectations") from None
+    texts = [bounds.get(name, "") for name in names]
+    return texts[0] if len(set(texts)) == 1 else " / ".join(texts)
 
 
 def _replace(readme: str, begin: str, end: str, body: str) -> str:
