@@ -71,9 +71,12 @@ readme: $(STAMP)
 html: $(STAMP) $(BOOK_JS)
 	$(PY) book/build.py --no-execute
 
+# The benchmark (about 25 minutes): every chapter's time and results against d2lhelpers/expectations.py,
+# the training loop's throughput against a bare loop and d2l's, the thread policy; writes bench/results.md
+# and bench/results.json. QUICK=1: only the training-loop micro-benchmarks, printed (python -m bench.run
+# --help: --out DIR writes any run's results; a partial run never replaces the full run's files).
 bench: $(STAMP)
-	$(PY) bench/bench_training.py
-	@echo "(Per-chapter wall times and per-model throughput are not benchmarked yet.)"
+	$(PY) -m bench.run $(if $(filter-out 0,$(QUICK)),--quick)
 
 clean:
 	rm -rf $(VENV) .pytest_cache _build book/node_modules

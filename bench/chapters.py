@@ -1,0 +1,216 @@
+"""Every chapter executed in a fresh kernel, timed, and compared with ``d2lhelpers.expectations``.
+
+Each notebook is copied into a temporary folder and the copy executed
+(nbclient, a new ``python3`` kernel started in ``chapters/``, as
+``book/build.py`` does), so the committed notebooks never change. The wall
+time covers the kernel's start and every cell. The numbers a chapter
+glued (``myst_nb.glue``) are read from the executed copy's outputs and each
+one with an expectation is compared with its bound. A chapter runs at its
+default seed unless ``D2L_SEED`` is set; its own "Results of this run"
+cell makes the chapter's relative checks, so an executed chapter has passed
+them.
+
+This module does not import MXNet: the kernels do.
+"""
+from __future__ import annotations
+
+import math
+import shutil
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+from d2lhelpers import expectations
+
+GLUE_MIME = "application/papermill.record/text/plain"  # how myst_nb.glue stores a number (as chapter_table reads it)
+CELL_TIMEOUT = 1200  # seconds a single cell may run
+HEARTBEAT = 30.0  # seconds between progress lines while a chapter executes
+
+EXECUTED, FAILED, NOT_WRITTEN, NOT_RUN = "executed", "failed", "not written", "not run"
+MET, NOT_MET, MISSING = "met", "not met", "missing"
+WITHIN, OVER = "within budget", "over budget"
+
+
+@dataclass
+class ChapterRun:
+    """One chapter's execution: its status, wall time, glued numbers and error, if any.
+
+    ``status`` is ``"executed"``, ``"failed"`` (a cell raised, or the kernel
+    died or timed out), ``"not written"`` (no notebook yet) or ``"not run"``
+    (left out of this run). ``recorded_seconds`` is the time ``make book``
+    recorded for the committed notebook, for comparison.
+    """
+
+    chapter: str
+    status: str
+    seconds: float | None = None
+    values: dict[str, float] = field(default_factory=dict)
+    error: str = ""
+    recorded_seconds: float | None = None
+
+
+@dataclass
+class ResultCheck:
+    """One glued result against its expectation: ``status`` is met, not met, missing, not written or not run."""
+
+    name: str
+    chapter: str
+    description: str
+    metric: str
+    value: float | None
+    expected: str
+    d2l: str
+    status: str
+
+
+@dataclass
+class TimeCheck:
+    """One chapter's wall time against its budget: within budget, over budget, failed, not written or not run."""
+
+    chapter: str
+    seconds: float | None
+    budget: float
+    status: str
+
+
+def parse_glued(name: str, text: str | list[str]) -> float:
+    """The number ``myst_nb.glue`` stored as ``text`` (its repr) for the glue name ``name``."""
+    raw = "".join(text) if isinstance(text, list) else text
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"glued value {name!r} is not a number: {raw!r}") from None
+
+
+def glued_values(nb: Mapping) -> dict[str, float]:
+    """The numbers a notebook's outputs glued, by name (a NotebookNode or the notebook's JSON)."""
+    values = {}
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is not None and GLUE_MIME in output.get("data", {}):
+                values[name] = parse_glued(name, output["data"][GLUE_MIME])
+    return values
+
+
+def cell_progress(chapter: str, num_cells: int, progress: Callable[[str], None],
+                  every: float = HEARTBEAT) -> Callable[..., None]:
+    """An nbclient ``on_cell_executed`` hook that reports the cell reached at most once every ``every`` seconds."""
+    start = last = time.perf_counter()
+
+    def hook(cell_index: int, **kwargs) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        if now - last >= every:
+            last = now
+            progress(f"chapter {chapter}: cell {cell_index + 1} of {num_cells} done ({now - start:.0f} s)")
+
+    return hook
+
+
+def execute(path: Path, work_dir: Path, cwd: Path, timeout: int = CELL_TIMEOUT,
+            progress: Callable[[str], None] | None = None) -> ChapterRun:
+    """Execute a copy of the notebook at ``path`` in ``work_dir``, its kernel started in ``cwd``.
+
+    The executed copy is left in ``work_dir``. Errors in the notebook are
+    recorded in the returned run, not raised. With ``progress``, long
+    executions report which cell they reached now and then.
+    """
+    copy = work_dir / path.name
+    shutil.copy2(path, copy)
+    nb = nbformat.read(copy, as_version=4)
+    recorded = nb.metadata.get("d2lbook", {}).get("seconds")
+    hooks = {} if progress is None else {"on_cell_executed": cell_progress(path.stem, len(nb.cells), progress)}
+    status, error = EXECUTED, ""
+    start = time.perf_counter()
+    try:
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}},
+                       **hooks).execute()
+    except CellExecutionError as err:
+        status, error = FAILED, f"{err.ename}: {err.evalue}"
+    except (CellTimeoutError, DeadKernelError, RuntimeError) as err:
+        status, error = FAILED, f"{type(err).__name__}: {err}"
+    seconds = time.perf_counter() - start
+    nbformat.write(nb, copy)
+    return ChapterRun(path.stem, status, seconds, glued_values(nb), error.strip()[:500], recorded)
+
+
+def run_all(chapters_dir: Path, work_dir: Path, only: Iterable[str] = (),
+            progress: Callable[[str], None] = print) -> dict[str, ChapterRun]:
+    """Execute every chapter the book plans (``expectations.CHAPTER_SECONDS``) that has a notebook.
+
+    With ``only``, the other chapters are ``"not run"``. A notebook in
+    ``chapters_dir`` without a time budget is an error: give it one first.
+    """
+    only = set(only)
+    planned = set(expectations.CHAPTER_SECONDS)
+    unknown = sorted(({p.stem for p in chapters_dir.glob("*.ipynb")} | only) - planned)
+    if unknown:
+        raise ValueError(f"no time budget in d2lhelpers.expectations for {', '.join(unknown)}")
+    runs = {}
+    for number, chapter in enumerate(expectations.CHAPTER_SECONDS, 1):
+        path = chapters_dir / f"{chapter}.ipynb"
+        if not path.is_file():
+            runs[chapter] = ChapterRun(chapter, NOT_WRITTEN)
+        elif only and chapter not in only:
+            runs[chapter] = ChapterRun(chapter, NOT_RUN)
+        else:
+            progress(f"chapter {chapter} ({number}/{len(planned)}): executing in a fresh kernel")
+            runs[chapter] = run = execute(path, work_dir, chapters_dir, progress=progress)
+            progress(f"chapter {chapter}: {run.status} in {run.seconds:.1f} s"
+                     + (f" ({run.error})" if run.error else ""))
+    return runs
+
+
+def compare_results(runs: Mapping[str, ChapterRun]) -> list[ResultCheck]:
+    """Every expectation of ``d2lhelpers.expectations`` against the value its chapter glued in ``runs``.
+
+    A chapter absent from ``runs`` counts as not run; a chapter that ran
+    but glued no such value (it failed first, or lacks it) makes the result
+    missing.
+    """
+    checks = []
+    for name, e in expectations.EXPECTATIONS.items():
+        run = runs.get(e.chapter, ChapterRun(e.chapter, NOT_RUN))
+        value = run.values.get(name)
+        if run.status in (NOT_WRITTEN, NOT_RUN):
+            status = run.status
+        elif value is None:
+            status = MISSING
+        else:
+            status = MET if expectations.meets(name, value) else NOT_MET
+        checks.append(ResultCheck(name, e.chapter, e.description, e.metric, value,
+                                  expectations.describe(name), e.d2l, status))
+    return checks
+
+
+def compare_times(runs: Mapping[str, ChapterRun]) -> list[TimeCheck]:
+    """Each planned chapter's wall time against its budget (chapters absent from ``runs`` count as not run)."""
+    checks = []
+    for chapter, budget in expectations.CHAPTER_SECONDS.items():
+        run = runs.get(chapter, ChapterRun(chapter, NOT_RUN))
+        if run.status == EXECUTED:
+            status = WITHIN if run.seconds <= budget else OVER
+        else:
+            status = run.status
+        checks.append(TimeCheck(chapter, run.seconds, budget, status))
+    return checks
+
+
+def book_time(runs: Mapping[str, ChapterRun]) -> dict:
+    """The executed chapters' total wall time against the whole book's budget.
+
+    ``complete`` is true only when every planned chapter executed; a
+    partial total meeting the budget says little about the whole book.
+    """
+    timed = [run for run in runs.values() if run.status == EXECUTED]
+    total = math.fsum(run.seconds for run in timed)
+    complete = len(timed) == len(expectations.CHAPTER_SECONDS)
+    return {"seconds": total, "budget": expectations.BOOK_SECONDS, "chapters_timed": len(timed),
+            "chapters_planned": len(expectations.CHAPTER_SECONDS), "complete": complete,
+            "status": WITHIN if total <= expectations.BOOK_SECONDS else OVER}

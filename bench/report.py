@@ -1,0 +1,297 @@
+"""The benchmark's report: one table, ``results.md`` and ``results.json``, from one dictionary of results.
+
+``bench.run`` gathers everything a run measured into a dictionary that JSON
+can hold (its layout is ``results.json``'s); the functions here turn it into
+table rows, a fixed-width table for the terminal and a Markdown page. They
+import neither MXNet nor nbclient, so the report can be rendered anywhere.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from d2lhelpers import expectations, runtime
+
+VALUE_FORMATS = {  # how a glued value is shown, by metric
+    "test accuracy": ".3f",
+    "validation perplexity": ".3f",
+    "largest error": ".1e",
+    "largest relative error": ".1e",
+    "GFLOP/s": ".1f",
+}
+PACKAGES = ("mxnet", "numpy", "d2l", "nbclient", "nbformat")
+HEADER = ("part", "what", "this run", "expected", "verdict")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table."""
+
+    part: str
+    what: str
+    value: str
+    expected: str = ""
+    verdict: str = ""
+
+
+# ------------------------------------------------------------------ machine
+
+def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The CPU's model name (Linux), else what ``platform`` knows."""
+    try:
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def vector_extensions(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The widest SIMD instruction sets the CPU reports (Linux), which bound its float32 peak."""
+    try:
+        flags = next((line.split(":", 1)[1].split() for line in cpuinfo.read_text().splitlines()
+                      if line.startswith("flags")), [])
+    except OSError:
+        return "unknown"
+    found = [name for name in ("avx512f", "avx2", "fma", "avx") if name in flags]
+    return ", ".join(found) or "none of avx512f, avx2, fma, avx"
+
+
+def memory_gb(meminfo: Path = Path("/proc/meminfo")) -> float | None:
+    """Total memory in GB (Linux), or None if unknown."""
+    try:
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) * 1024 / 1e9, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def machine() -> dict:
+    """What the numbers were measured on."""
+    return {"cpu": cpu_model(), "vector_extensions": vector_extensions(), "logical_cpus": os.cpu_count(),
+            "usable_cpus": runtime.usable_cpus(), "memory_gb": memory_gb(), "os": platform.platform(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "(unset)")}
+
+
+def versions() -> dict:
+    """Versions of Python and of the packages the numbers depend on."""
+    found = {"python": platform.python_version()}
+    for package in PACKAGES:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "not installed"
+    return found
+
+
+def now() -> str:
+    return datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+# ------------------------------------------------------------------ rows
+
+def format_value(metric: str, value: float | None) -> str:
+    """A glued value as the table shows it (``"0.845"``, ``"3.2e-07"``), ``"-"`` when there is none."""
+    if value is None:
+        return "-"
+    return format(value, VALUE_FORMATS.get(metric, ".4g"))
+
+
+def chapter_rows(chapters: dict) -> list[Row]:
+    """Time and result rows of the ``chapters`` part of the results."""
+    rows = []
+    errors = {run["chapter"]: run["error"] for run in chapters["runs"]}
+    for check in chapters["times"]:
+        error = errors.get(check["chapter"], "")
+        seconds = "-" if check["seconds"] is None else f"{check['seconds']:.1f} s"
+        verdict = check["status"] + (f": {error[:60]}" if error else "")
+        rows.append(Row("time", f"chapter {check['chapter']}", seconds, f"<= {check['budget']:.0f} s", verdict))
+    book = chapters["book"]
+    scope = ("all chapters" if book["complete"]
+             else f"{book['chapters_timed']} of {book['chapters_planned']} chapters")
+    rows.append(Row("time", f"whole book ({scope})", f"{book['seconds']:.1f} s", f"<= {book['budget']:.0f} s",
+                    book["status"] + ("" if book["complete"] else " (incomplete)")))
+    for check in chapters["results"]:
+        number = int(check["chapter"][:2])
+        rows.append(Row("result", f"ch. {number} {check['description']}", format_value(check["metric"], check["value"]),
+                        check["expected"], check["status"]))
+    return rows
+
+
+def micro_rows(micro: dict) -> list[Row]:
+    """Throughput rows of the ``micro`` part: ratios, GFLOP/s against the GEMM peak, feeding share."""
+    peak = micro["gemm"]["gflops"]
+    gemm = micro["gemm"]
+    rows = [Row("GEMM", f"float32 peak, {gemm['n']}x{gemm['n']} matrices, {path}", f"{rate:.1f} GFLOP/s",
+                verdict="the peak" if path == gemm["path"] else "")
+            for path, rate in gemm["median_gflops"].items()]
+    at_least = expectations.LOOP_OVER_BARE_AT_LEAST
+    for m in micro["models"]:
+        rate, name = m["examples_per_second"], m["model"]
+        if "book_over_bare" in m:
+            ratio = m["book_over_bare"]
+            rows.append(Row("loop", f"{name}: book loop / bare loop, examples/s",
+                            f"{ratio:.2f} ({rate['book']:,.0f} / {rate['bare']:,.0f})", f">= {at_least:.2f}",
+                            "met" if ratio >= at_least else "not met"))
+        if "book_over_d2l" in m:
+            ratio = m["book_over_d2l"]
+            rows.append(Row("loop", f"{name}: book loop / d2l's loop and loader, examples/s",
+                            f"{ratio:.2f} ({rate['book']:,.0f} / {rate['d2l']:,.0f})", "",
+                            "book faster" if ratio > 1 else "d2l faster"))
+        if "book" in m["gflops"]:
+            rows.append(Row("loop", f"{name}: training GFLOP/s, book loop",
+                            f"{m['gflops']['book']:.1f} = {m['gflops']['book'] / peak:.1%} of GEMM peak"))
+        if "feed_share_of_bare" in m:
+            rows.append(Row("loop", f"{name}: feeding the data, share of a bare epoch",
+                            f"{m['feed_share_of_bare']:.1%}"))
+    return rows
+
+
+def thread_rows(threads: dict) -> list[Row]:
+    """One row per setting and load of the ``threads`` part (median examples/s)."""
+    rows = []
+    for run in threads["runs"]:
+        value = "failed" if run["median"] is None else f"{run['median']:,.0f} examples/s"
+        attempts = len(run["errors"]) + len(run["examples_per_second"])
+        rows.append(Row("threads", f"LeNet epoch, {run['setting']}, {run['load']}", value,
+                        verdict=f"failed {len(run['errors'])} of {attempts} runs" if run["errors"] else ""))
+    return rows
+
+
+def rows(results: dict) -> list[Row]:
+    """Every row of the table, for the parts the results hold."""
+    found = []
+    if "chapters" in results:
+        found += chapter_rows(results["chapters"])
+    if "micro" in results:
+        found += micro_rows(results["micro"])
+    if "threads" in results:
+        found += thread_rows(results["threads"])
+    return found
+
+
+def shortfalls(results: dict) -> list[str]:
+    """Rows whose verdict is a failure: not met, over budget, failed, missing."""
+    bad = ("not met", "over budget", "failed", "missing")
+    return [f"{r.what}: {r.verdict}" for r in rows(results) if r.verdict.startswith(bad)]
+
+
+# ------------------------------------------------------------------ output
+
+def text_table(table: list[Row], width: int = 70) -> str:
+    """The rows as a fixed-width table for the terminal; cells longer than ``width`` are cut."""
+    cells = [HEADER] + [(r.part, r.what, r.value, r.expected, r.verdict) for r in table]
+    cells = [[c if len(c) <= width else c[:width - 3] + "..." for c in line] for line in cells]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(HEADER))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _markdown_table(header: tuple[str, ...], body: list[tuple]) -> str:
+    def cell(x) -> str:
+        return str(x).replace("|", "\\|").replace("\n", " ")
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(cell(x) for x in line) + " |" for line in body]
+    return "\n".join(lines) + "\n"
+
+
+def _chapters_markdown(chapters: dict) -> str:
+    runs = {r["chapter"]: r for r in chapters["runs"]}
+
+    def seconds(x: float | None) -> str:
+        return "-" if x is None else f"{x:.1f}"
+
+    body = [(c["chapter"], c["status"], seconds(c["seconds"]), f"{c['budget']:.0f}",
+             seconds(runs.get(c["chapter"], {}).get("recorded_seconds")), runs.get(c["chapter"], {}).get("error", ""))
+            for c in chapters["times"]]
+    text = ("## Chapters\n\nEach chapter executed top to bottom in a fresh kernel (seed: "
+            f"{chapters['seed']}); wall time, the kernel's start included.\n\n")
+    text += _markdown_table(("chapter", "status", "seconds", "budget (s)", "recorded by make book (s)", "error"), body)
+    body = [(int(c["chapter"][:2]), c["description"], c["name"], format_value(c["metric"], c["value"]),
+             c["expected"], c["d2l"], c["status"]) for c in chapters["results"]]
+    text += "\n" + _markdown_table(("ch.", "result", "glue name", "this run", "expected", "d2l reports", "verdict"),
+                                   body)
+    others = [(run["chapter"], name, f"{value:.6g}") for run in chapters["runs"]
+              for name, value in run["values"].items() if name not in expectations.EXPECTATIONS]
+    if others:
+        text += ("\nOther numbers the chapters glued (without an absolute bound; "
+                 "the chapters check some of them against each other):\n\n")
+        text += _markdown_table(("chapter", "glue name", "this run"), others)
+    return text
+
+
+def _micro_markdown(micro: dict) -> str:
+    gemm = micro["gemm"]
+    every = "; ".join(f"`{path}` " + ", ".join(f"{g:.1f}" for g in rates) for path, rates in gemm["all_gflops"].items())
+    text = (f"## Training loop\n\nfloat32 GEMM peak: {gemm['gflops']:.1f} GFLOP/s, the median of {gemm['repeats']} "
+            f"products of {gemm['n']}x{gemm['n']} matrices through `{gemm['path']}` (every product, in GFLOP/s: "
+            f"{every}).\n\n")
+    body = []
+    for m in micro["models"]:
+        for variant, rate in m["examples_per_second"].items():
+            body.append((m["model"], variant, f"{rate:,.0f}", f"{m['median_seconds'][variant]:.3f}",
+                         ", ".join(f"{s:.3f}" for s in m["seconds"][variant]), f"{m['gflops'][variant]:.2f}",
+                         f"{m['fraction_of_gemm_peak'][variant]:.1%}" if "fraction_of_gemm_peak" in m else "-"))
+    text += _markdown_table(("model", "loop", "examples/s", "median s/epoch", "every epoch (s)", "GFLOP/s",
+                             "of GEMM peak"), body)
+    text += "\n" + _markdown_table(
+        ("model", "what", "examples per epoch", "forward MFLOPs per example", "feeding, share of a bare epoch"),
+        [(m["model"], m["description"], f"{m['examples_per_epoch']:,}", f"{m['forward_mflops_per_example']:.3f}",
+          f"{m['feed_share_of_bare']:.1%}" if "feed_share_of_bare" in m else "-") for m in micro["models"]])
+    return text
+
+
+def _threads_markdown(threads: dict) -> str:
+    text = (f"## Thread policy\n\nOne epoch of the modernized LeNet ({threads['batches']} minibatches of 256, "
+            f"hybridized, the book's loop), each in a fresh process; median of {threads['repeats']}. "
+            "Busy: one other process spinning on a CPU throughout.\n\n")
+    body = [(r["setting"], r["load"], "-" if r["median"] is None else f"{r['median']:,.0f}",
+             ", ".join(f"{x:,.0f}" for x in r["examples_per_second"]), "; ".join(e[:80] for e in r["errors"]))
+            for r in threads["runs"]]
+    text += _markdown_table(("setting", "load", "median examples/s", "every run", "errors"), body)
+    if threads["verdict"]:
+        text += "\n" + "\n".join(f"* {line}" for line in threads["verdict"]) + "\n"
+    return text
+
+
+def markdown(results: dict) -> str:
+    """The whole report as a Markdown page."""
+    parts = ", ".join(results["parts"])
+    text = (f"# Benchmark results\n\nMeasured by `python -m bench.run` (`make bench`) on {results['date']}; "
+            f"parts: {parts}.\n\n")
+    settings = ", ".join(f"{k} {v}" for k, v in results.get("settings", {}).items())
+    info = [(k, v) for k, v in results["machine"].items()] + [(k, v) for k, v in results["versions"].items()]
+    text += "## Machine and versions\n\n" + _markdown_table(("item", "value"), info)
+    if settings:
+        text += f"\nSettings: {settings}.\n"
+    table = rows(results)
+    text += "\n## Summary\n\n" + _markdown_table(HEADER, [(r.part, r.what, r.value, r.expected, r.verdict)
+                                                          for r in table])
+    if "chapters" in results:
+        text += "\n" + _chapters_markdown(results["chapters"])
+    if "micro" in results:
+        text += "\n" + _micro_markdown(results["micro"])
+    if "threads" in results:
+        text += "\n" + _threads_markdown(results["threads"])
+    if results.get("notes"):
+        text += "\n## How it was measured\n\n" + "\n".join(f"* {note}" for note in results["notes"]) + "\n"
+    return text
+
+
+def write(results: dict, out_dir: Path) -> tuple[Path, Path]:
+    """Write ``results.md`` and ``results.json`` into ``out_dir``; returns their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md, js = out_dir / "results.md", out_dir / "results.json"
+    md.write_text(markdown(results))
+    js.write_text(json.dumps(results, indent=1, sort_keys=False) + "\n")
+    return md, js
