@@ -40,7 +40,8 @@ TOPICS = {  # notebook name without .ipynb -> topic; the order of the table
                       "dropout; paired comparisons",
     "03_backprop": "forward and backward propagation by hand, gradient checks, the cost of reverse mode, memory, "
                    "numerical stability, Xavier and He initialization",
-    "04_cnn": "cross-correlation, padding and stride, channels, pooling, LeNet (classic and modernized)",
+    "04_cnn": "blocks and parameters; cross-correlation, padding and stride, channels, pooling; Adam; "
+              "LeNet (classic and modernized); shift tolerance",
     "05_modern_cnn": "AlexNet, VGG, NiN, GoogLeNet, batch norm, ResNet",
     "06_rnn_lstm": "sequences, text preprocessing, Zipf's law, language models and perplexity, RNN, "
                    "gradient clipping, GRU, LSTM",
