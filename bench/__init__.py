@@ -1,6 +1,6 @@
 """The book's benchmark: accuracy, wall time and throughput of every chapter.
 
-Run it with ``make bench`` (about 25 minutes; ``make bench QUICK=1`` runs only
+Run it with ``make bench`` (about 15 minutes with chapters 0-4, 6 and 7; ``make bench QUICK=1`` runs only
 the micro-benchmarks) or ``python -m bench.run --help``. The modules:
 
 * ``run``: the command line; runs the parts below, prints one table, writes

@@ -288,10 +288,26 @@ def markdown(results: dict) -> str:
     return text
 
 
+def _replace_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so a failure never leaves half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(text)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def write(results: dict, out_dir: Path) -> tuple[Path, Path]:
-    """Write ``results.md`` and ``results.json`` into ``out_dir``; returns their paths."""
+    """Write ``results.md`` and ``results.json`` into ``out_dir``; returns their paths.
+
+    Both texts are made before either file is touched, and each file is
+    replaced whole, so results that cannot be rendered leave the previous
+    files as they were.
+    """
+    md_text, json_text = markdown(results), json.dumps(results, indent=1, sort_keys=False) + "\n"
     out_dir.mkdir(parents=True, exist_ok=True)
     md, js = out_dir / "results.md", out_dir / "results.json"
-    md.write_text(markdown(results))
-    js.write_text(json.dumps(results, indent=1, sort_keys=False) + "\n")
+    _replace_text(md, md_text)
+    _replace_text(js, json_text)
     return md, js

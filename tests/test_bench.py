@@ -311,6 +311,17 @@ def test_markdown_and_json_files(tmp_path):
         assert expected in text, expected
 
 
+def test_results_that_cannot_be_written_leave_the_previous_files(tmp_path):
+    out = tmp_path / "out"
+    report.write(made_up_results(), out)
+    before = {p.name: p.read_text() for p in out.iterdir()}
+    broken = made_up_results()
+    broken["settings"] = {"rounds": object()}  # renders in Markdown, but JSON cannot hold it
+    with pytest.raises(TypeError):
+        report.write(broken, out)
+    assert {p.name: p.read_text() for p in out.iterdir()} == before
+
+
 def test_glued_values_without_a_bound_are_listed():
     results = made_up_results()
     results["chapters"]["runs"][0]["values"]["gru_val_ppl"] = 4.128
