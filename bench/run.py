@@ -17,7 +17,7 @@ Three parts, each optional:
   busy process.
 
 It prints a progress line per step and, at the end, one table. A full run
-(all parts at the default sizes, about 25 minutes) writes
+(all parts at the default sizes, about 15 minutes with chapters 0-4, 6 and 7) writes
 ``bench/results.md`` and ``bench/results.json``; any other run writes them
 only where ``--out`` says, so a quick run never replaces a full one.
 Set ``D2L_DATA_MIRROR`` when offline. Run it on a machine with nothing else
