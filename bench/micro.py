@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from mxnet import autograd, gluon
 from mxnet.gluon import nn
 
-from bench import d2l_loop, flops, nets, timing
-from d2lhelpers import data, train
+from bench import d2l_loop, nets, timing
+from d2lhelpers import data, models, train
 from d2lhelpers.checks import positive_int
 
 EXAMPLE_SHAPE = (1, 28, 28)
@@ -58,7 +58,7 @@ class MicroResult:
 
     def gflops(self, variant: str) -> float:
         """Training GFLOP/s ``variant`` reached (3 forward passes' worth of FLOPs per example)."""
-        return flops.gflops(self.forward_flops, self.examples_per_second(variant))
+        return models.gflops(self.forward_flops, self.examples_per_second(variant))
 
     def to_dict(self, gemm_gflops: float | None = None) -> dict:
         """Every figure, for results.json; with ``gemm_gflops``, also each loop's fraction of that peak."""
@@ -120,7 +120,7 @@ def run_model(name: str, fashion: data.FashionMNIST, batches: int, rounds: int, 
     loader = data.ArrayLoader(images, labels, batch_size, shuffle=True)
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     result = MicroResult(name, nets.MODELS[name][1], batch_size, num_examples,
-                         flops.forward_flops(nets.make(name), EXAMPLE_SHAPE))
+                         models.forward_flops(nets.make(name), EXAMPLE_SHAPE))
     bare_net, book_net = hybridized(nets.make(name)), hybridized(nets.make(name))
     book_loop = train.Loop(book_net, loss, sgd(book_net), accuracy=True)
     variants = {"feed": feed_epoch(loader), "bare": bare_epoch(bare_net, loss, sgd(bare_net), loader),

@@ -4,7 +4,8 @@
 * ``lenet``: chapter 4's modernized LeNet (batch normalization, ReLU, max
   pooling), the model of the thread-policy benchmark too;
 * ``resnet``: a small ResNet (a 16-channel stem, residual blocks of 16, 32
-  and 64 channels, global average pooling), sized like chapter 5's.
+  and 64 channels, global average pooling), narrower than chapter 5's
+  (whose blocks have 32, 64 and 128 channels).
 
 Each function returns a new, initialized, not yet hybridized network.
 """
@@ -14,6 +15,8 @@ from collections.abc import Callable
 
 from mxnet import init
 from mxnet.gluon import nn
+
+from d2lhelpers import models
 
 
 def mlp() -> nn.HybridSequential:
@@ -25,15 +28,8 @@ def mlp() -> nn.HybridSequential:
 
 
 def lenet() -> nn.HybridSequential:
-    """Chapter 4's modernized LeNet: LeNet's layer sizes with ReLU, max pooling and batch normalization."""
-    net = nn.HybridSequential()
-    net.add(nn.Conv2D(6, kernel_size=5, padding=2), nn.BatchNorm(), nn.Activation("relu"),
-            nn.MaxPool2D(pool_size=2, strides=2),
-            nn.Conv2D(16, kernel_size=5), nn.BatchNorm(), nn.Activation("relu"),
-            nn.MaxPool2D(pool_size=2, strides=2),
-            nn.Dense(120), nn.BatchNorm(), nn.Activation("relu"),
-            nn.Dense(84), nn.BatchNorm(), nn.Activation("relu"),
-            nn.Dense(10))
+    """Chapter 4's modernized LeNet (``d2lhelpers.models.lenet_modern``), Xavier-initialized."""
+    net = models.lenet_modern()
     net.initialize(init.Xavier())
     return net
 

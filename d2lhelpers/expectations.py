@@ -112,6 +112,7 @@ EXPECTATIONS: dict[str, Expectation] = {  # glue name -> its expectation, in the
                                         "0.72 - 0.83"),
     "lenet_modern_test_acc": _accuracy("04_cnn", "LeNet, modernized", 0.89, "0.88 - 0.89 (BN-LeNet)"),
     "alexnet_test_acc": _accuracy("05_modern_cnn", "AlexNet-style", 0.89, "0.886 - 0.891 (at 224x224)"),
+    "bn_scratch_test_acc": _accuracy("05_modern_cnn", "deep MLP with batch normalization from scratch", 0.87),
     "vgg_test_acc": _accuracy("05_modern_cnn", "VGG-style", 0.91, "0.904 - 0.930 (at 224x224)"),
     "nin_test_acc": _accuracy("05_modern_cnn", "NiN-style", 0.88, "0.84 - 0.877"),
     "googlenet_test_acc": _accuracy("05_modern_cnn", "GoogLeNet-style", 0.90, "0.846 - 0.907 (at 96x96)"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from itertools import pairwise
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
 
@@ -237,3 +238,74 @@ def lstm_cell(scale: float = 0.62) -> Figure:
     ax.set_axis_off()
     show(fig)
     return fig
+
+
+def parallel_paths(paths: Sequence[Sequence[str]], merge: str, after: Sequence[str] = (),
+                   title: str | None = None, ax: Axes | None = None) -> Figure:
+    """Draw a block whose input feeds several paths of layers that meet again, input at the bottom.
+
+    Each entry of ``paths`` lists the boxes of one path, bottom to top (the
+    paths end level with each other, just below the merge); an empty path
+    is a direct connection (a residual block's identity
+    shortcut). The paths meet at a node labelled ``merge`` (``"+"`` or
+    ``"concatenate"``), followed by the boxes of ``after``, then the
+    output. Draws on ``ax`` when given (several blocks side by side) and
+    leaves showing the figure to the caller; otherwise makes and shows a
+    figure of its own.
+    """
+    if not paths or not all(isinstance(path, (list, tuple)) for path in paths):
+        raise ValueError(f"paths must be a non-empty list of lists of box labels, got {paths!r}")
+    labels = [label for path in paths for label in path] + list(after) + [merge]
+    if not all(isinstance(label, str) and label for label in labels):
+        raise ValueError(f"every box label and merge must be a non-empty string, got {labels!r}")
+    longest = max(len(path) for path in paths)
+    width, height = 2.3 * len(paths), longest + len(after) + 3
+    own = ax is None
+    if own:
+        fig = Figure(figsize=(max(0.95 * width, 3.2), 0.62 * height))
+        ax = fig.add_axes((0, 0, 1, 1))
+    middle = (width - 2.3) / 2
+    merge_y, top = longest + 1, longest + len(after) + 2
+    _box(ax, middle, 0, "input", "#eeeeee")
+    for column, path in enumerate(paths):
+        x = 2.3 * column
+        first = longest - len(path) + 1  # shorter paths end just below the merge, like the others
+        previous = (middle, 0)
+        if path and first > 1:  # fan out to the bottom row's level first, then go straight up
+            ax.plot([middle, x], [0.3, 0.7], color="0.3", lw=0.9)
+            previous = (x, 0.4)
+        for row, label in enumerate(path, start=first):
+            _box(ax, x, row, label, "#dbe9f6")
+            _arrow(ax, previous, (x, row))
+            previous = (x, row)
+        _arrow(ax, previous, (middle, merge_y))
+    _box(ax, middle, merge_y, merge, "#fde0c5", merge_node=len(merge) == 1)
+    previous = (middle, merge_y)
+    for row, label in enumerate(after, start=merge_y + 1):
+        _box(ax, middle, row, label, "#dbe9f6")
+        _arrow(ax, previous, (middle, row))
+        previous = (middle, row)
+    _box(ax, middle, top, "output", "#eeeeee")
+    _arrow(ax, previous, (middle, top))
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.set_xlim(-1.2, width - 1.1)
+    ax.set_ylim(-0.5, top + 0.5)
+    ax.set_axis_off()
+    if own:
+        show(fig)
+    return ax.figure
+
+
+def _box(ax: Axes, x: float, y: float, label: str, color: str, merge_node: bool = False) -> None:
+    if merge_node:  # a one-symbol merge ("+") is drawn as a circle
+        ax.add_patch(Circle((x, y), 0.27, facecolor=color, edgecolor="#1f4e79", lw=1))
+    else:
+        ax.add_patch(Rectangle((x - 1.0, y - 0.3), 2.0, 0.6, facecolor=color, edgecolor="#1f4e79", lw=1))
+    ax.text(x, y, label, ha="center", va="center", fontsize=8)
+
+
+def _arrow(ax: Axes, start: Point, end: Point) -> None:
+    """An arrow between two boxes: from the top of ``start`` to the bottom of ``end``."""
+    ax.annotate("", (end[0], end[1] - 0.3), (start[0], start[1] + 0.3),
+                arrowprops=dict(arrowstyle="->", color="0.3", lw=0.9, shrinkA=0, shrinkB=0))

@@ -10,13 +10,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from mxnet.gluon import nn
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # bench/ is a folder of the repository, not an installed package
 
-from bench import chapters, d2l_loop, flops, micro, report, run, threads, timing  # noqa: E402
+from bench import chapters, d2l_loop, micro, report, run, threads, timing  # noqa: E402
 from d2lhelpers import expectations  # noqa: E402
 
 MIME = chapters.GLUE_MIME
@@ -126,30 +125,6 @@ def test_cell_progress_reports_at_most_every_so_often():
     quiet = chapters.cell_progress("04_cnn", 40, lines.append, every=3600)
     quiet(cell_index=5)
     assert len(lines) == 1
-
-
-# --- FLOPs ----------------------------------------------------------------------------------------
-
-
-def test_forward_flops_of_a_tiny_model_by_hand():
-    net = nn.HybridSequential()
-    net.add(nn.Conv2D(2, kernel_size=3, padding=1), nn.MaxPool2D(pool_size=1), nn.Dense(3))
-    net.initialize()
-    # Conv2D: 2 x 5 x 5 outputs, each a 1 x 3 x 3 dot product: 2 * 9 * 50 = 900 FLOPs.
-    # Dense: 3 outputs, each a dot product over the 50 inputs: 2 * 50 * 3 = 300. Pooling is not counted.
-    assert flops.forward_flops(net, (1, 5, 5)) == 900 + 300
-    net.hybridize()
-    with pytest.raises(ValueError, match="net must not be hybridized"):
-        flops.forward_flops(net, (1, 5, 5))
-    pool = nn.HybridSequential()
-    pool.add(nn.MaxPool2D())
-    with pytest.raises(ValueError, match="no dense or convolution layer"):
-        flops.forward_flops(pool, (1, 4, 4))
-
-
-def test_gflops_counts_three_forward_passes_per_training_example():
-    assert flops.gflops(1e6, 2000) == pytest.approx(6.0)
-    assert flops.gflops(1e6, 2000, training=False) == pytest.approx(2.0)
 
 
 # --- timing and the micro-benchmark's arithmetic --------------------------------------------------

@@ -100,7 +100,8 @@ def test_published_targets():
     assert {expectations.time_budget(c) for c in ("00_introduction", "01_basics", "07_playground")} == {120}
     assert expectations.BOOK_SECONDS == 1500
     assert set(expectations.for_chapter("05_modern_cnn")) == {
-        "alexnet_test_acc", "vgg_test_acc", "nin_test_acc", "googlenet_test_acc", "resnet_test_acc"}
+        "alexnet_test_acc", "bn_scratch_test_acc", "vgg_test_acc", "nin_test_acc", "googlenet_test_acc",
+        "resnet_test_acc"}
 
 
 # --- bad input ------------------------------------------------------------------------------------

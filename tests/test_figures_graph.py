@@ -39,3 +39,25 @@ def test_arrows_point_from_source_to_target():
 def test_computational_graph_rejects_bad_input(variables, operators, edges, labels, name):
     with pytest.raises(ValueError, match=f"^{name} must"):
         figures.computational_graph(variables, operators, edges, labels)
+
+
+def test_parallel_paths_draws_one_box_per_layer_and_an_arrow_into_and_out_of_each():
+    paths = [["1x1 conv"], ["1x1 conv", "3x3 conv"], []]
+    fig = figures.parallel_paths(paths, "+", after=["ReLU"])
+    ax = fig.axes[0]
+    boxes = [p for p in ax.patches if isinstance(p, Rectangle)]
+    circles = [p for p in ax.patches if isinstance(p, Circle)]
+    assert len(boxes) == 3 + 1 + 2  # the layers, "ReLU", input and output
+    assert len(circles) == 1  # the one-symbol merge
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("1x1 conv") == 2 and {"3x3 conv", "+", "ReLU", "input", "output"} <= set(texts)
+    # An arrow into each of the 3 path boxes, 3 into the merge (one per path), then merge -> ReLU -> output.
+    arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+    assert len(arrows) == 3 + 3 + 2
+
+
+@pytest.mark.parametrize("paths, merge", [([], "+"), ([["conv"], "pool"], "+"), ([["conv", ""]], "+"),
+                                          ([["conv"]], "")])
+def test_parallel_paths_rejects_bad_input(paths, merge):
+    with pytest.raises(ValueError):
+        figures.parallel_paths(paths, merge)
