@@ -71,7 +71,7 @@ readme: $(STAMP)
 html: $(STAMP) $(BOOK_JS)
 	$(PY) book/build.py --no-execute
 
-# The benchmark (about 15 minutes with chapters 0-4, 6 and 7): every chapter's time and results against d2lhelpers/expectations.py,
+# The benchmark (about 15 minutes with chapters 0-4, 6 and 7, plus about 8 for chapter 5): every chapter's time and results against d2lhelpers/expectations.py,
 # the training loop's throughput against a bare loop and d2l's, the thread policy; writes bench/results.md
 # and bench/results.json. QUICK=1: only the training-loop micro-benchmarks, printed (python -m bench.run
 # --help: --out DIR writes any run's results; a partial run never replaces the full run's files).

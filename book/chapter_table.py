@@ -42,7 +42,9 @@ TOPICS = {  # notebook name without .ipynb -> topic; the order of the table
                    "numerical stability, Xavier and He initialization",
     "04_cnn": "blocks and parameters; cross-correlation, padding and stride, channels, pooling; Adam; "
               "LeNet (classic and modernized); shift tolerance",
-    "05_modern_cnn": "AlexNet, VGG, NiN, GoogLeNet, batch norm, ResNet",
+    "05_modern_cnn": "AlexNet and data augmentation; batch normalization from scratch; VGG, NiN, GoogLeNet and "
+                     "ResNet sized for 28x28; a short-training recipe; receptive fields; parameters, FLOPs and "
+                     "time compared",
     "06_rnn_lstm": "sequences, text preprocessing, Zipf's law, language models and perplexity, RNN, "
                    "gradient clipping, GRU, LSTM",
     "07_playground": "an interactive neural-network playground",
@@ -66,6 +68,14 @@ RESULTS = [  # (chapter, model, metric, glued values shown as "a / b", what the 
      ("lenet_classic_test_acc",), None),
     ("04_cnn", "LeNet with max pooling, ReLU and batch normalization, 5 epochs", "test accuracy",
      ("lenet_modern_test_acc",), None),
+    ("05_modern_cnn", "AlexNet-style, 3 epochs (flip-averaged test predictions, as every model of chapter 5)",
+     "test accuracy", ("alexnet_test_acc",), None),
+    ("05_modern_cnn", "deep MLP with batch normalization from scratch, 3 epochs", "test accuracy",
+     ("bn_scratch_test_acc",), None),
+    ("05_modern_cnn", "VGG-style, 3 epochs", "test accuracy", ("vgg_test_acc",), None),
+    ("05_modern_cnn", "NiN-style, 2 epochs", "test accuracy", ("nin_test_acc",), None),
+    ("05_modern_cnn", "GoogLeNet-style, 3 epochs", "test accuracy", ("googlenet_test_acc",), None),
+    ("05_modern_cnn", "ResNet-style, 4 epochs", "test accuracy", ("resnet_test_acc",), None),
     ("06_rnn_lstm", "character-level RNN, from scratch / Gluon", "validation perplexity",
      ("rnn_scratch_val_ppl", "rnn_concise_val_ppl"), "below the unigram's / {rnn_concise_val_ppl}"),
     ("06_rnn_lstm", "GRU, Gluon", "validation perplexity", ("gru_val_ppl",), None),
