@@ -1,0 +1,191 @@
+"""The playground's pictures: points, decision boundary, loss curves, the network, and animations."""
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy
+from IPython.display import Image, display
+from matplotlib.animation import FuncAnimation, HTMLWriter
+from matplotlib.axes import Axes
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+
+from d2lhelpers import plot
+from d2lhelpers.checks import positive_int
+from d2lhelpers.playground.data import EXTENT
+from d2lhelpers.playground.model import Playground, Snapshot
+
+ORANGE, BLUE = "#e8710a", "#1a73b8"  # label 0, label 1; negative, positive weights
+# 16 shades, as in a contour map: the pictures stay readable and compress well
+COLORS = LinearSegmentedColormap.from_list("orange_white_blue", [ORANGE, "#f7f7f7", BLUE], N=16)
+STILL_RESOLUTION = 96  # grid of the decision boundary in still pictures (animation frames use 48)
+
+def draw_points(ax: Axes, points: numpy.ndarray, labels: numpy.ndarray, test: bool = False, size: float = 9) -> None:
+    """Points colored by label; test points with a black edge."""
+    colors = numpy.where(labels > 0.5, BLUE, ORANGE)
+    ax.scatter(points[:, 0], points[:, 1], c=colors, s=size, linewidths=0.6 if test else 0.3,
+               edgecolors="black" if test else "white")
+    ax.set_xlim(-EXTENT, EXTENT)
+    ax.set_ylim(-EXTENT, EXTENT)
+    ax.set_aspect("equal")
+
+
+def _squash(values: numpy.ndarray) -> numpy.ndarray:
+    """Values mapped into [-1, 1] for coloring: divided by their largest magnitude (if above 1)."""
+    scale = max(1.0, float(numpy.abs(values).max()))
+    return values / scale
+
+
+def draw_boundary(ax: Axes, pg: Playground, snap: Snapshot | None = None, show_test: bool = True) -> None:
+    """The output over the square as a heat map (blue: label 1), the training (and test) points on top."""
+    snap = snap or pg.snapshot(boundary_resolution=STILL_RESOLUTION)
+    ax.clear()
+    ax.imshow(numpy.tanh(snap.boundary / 2), origin="lower", extent=(-EXTENT, EXTENT, -EXTENT, EXTENT), cmap=COLORS,
+              vmin=-1, vmax=1, interpolation="nearest")
+    draw_points(ax, pg.points["train"], pg.labels["train"])
+    if show_test:
+        draw_points(ax, pg.points["test"], pg.labels["test"], test=True)
+    ax.set_xticks([-6, 0, 6])
+    ax.set_yticks([-6, 0, 6])
+    ax.tick_params(labelsize=7)
+    if snap.history:
+        last = snap.history[-1]
+        ax.set_title(f"epoch {snap.epoch}: test loss {last['test loss']:.3f}", fontsize=8)
+
+
+def draw_losses(ax: Axes, history: Sequence[dict[str, float]], num_epochs: int | None = None) -> None:
+    """Training and test loss per epoch."""
+    ax.clear()
+    epochs = [r["epoch"] for r in history]
+    ax.plot(epochs, [r["train loss"] for r in history], color="0.35", label="train loss")
+    ax.plot(epochs, [r["test loss"] for r in history], color="black", linestyle="--", label="test loss")
+    ax.set_xlim(0, max(num_epochs or 0, epochs[-1] if epochs else 1, 1))
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("epoch", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, loc="upper right")
+
+
+def draw_network(ax: Axes, feature_names: Sequence[str], snap: Snapshot) -> None:
+    """The network: each unit as a small heat map of its output, each weight as a line.
+
+    A line's width grows with the weight's magnitude; blue lines are
+    positive weights, orange ones negative.
+    """
+    ax.clear()
+    ax.set_axis_off()
+    columns = snap.unit_grids
+    size, gap = 0.62, 0.18
+    tallest = max(len(c) for c in columns)
+    centers = []
+    for j, col in enumerate(columns):
+        top = (tallest - len(col)) * (size + gap) / 2
+        centers.append([(j * 1.6, -(top + i * (size + gap))) for i in range(len(col))])
+    largest = max(float(numpy.abs(w).max()) for w in snap.weights) or 1.0
+    for j, w in enumerate(snap.weights):
+        for out in range(w.shape[0]):
+            for inp in range(w.shape[1]):
+                (x0, y0), (x1, y1) = centers[j][inp], centers[j + 1][out]
+                value = w[out, inp]
+                ax.plot([x0 + size / 2, x1 - size / 2], [y0, y1], color=BLUE if value > 0 else ORANGE,
+                        linewidth=0.3 + 3 * abs(value) / largest, alpha=0.8, solid_capstyle="butt", zorder=1)
+    for j, col in enumerate(columns):
+        for i, unit in enumerate(col):
+            x, y = centers[j][i]
+            picture = numpy.tanh(unit / 2) if j == len(columns) - 1 else _squash(unit)
+            ax.imshow(picture, origin="lower", cmap=COLORS, vmin=-1, vmax=1, zorder=2, interpolation="nearest",
+                      extent=(x - size / 2, x + size / 2, y - size / 2, y + size / 2))
+            if j == 0:
+                ax.text(x - size / 2 - 0.08, y, feature_names[i], ha="right", va="center", fontsize=7)
+    ax.set_xlim(-1.4, (len(columns) - 1) * 1.6 + size / 2 + 0.05)
+    ax.set_ylim(-(tallest - 1) * (size + gap) - size / 2 - 0.05, size / 2 + 0.05)
+    ax.set_aspect("equal")
+
+
+def draw(pg: Playground, snap: Snapshot | None = None, num_epochs: int | None = None,
+         figsize: tuple[float, float] = (9, 3), fig: Figure | None = None, show_test: bool = True) -> Figure:
+    """The playground's three panels: network, decision boundary with the points, loss curves."""
+    snap = snap or pg.snapshot(boundary_resolution=STILL_RESOLUTION)
+    if fig is None:
+        fig = Figure(figsize=figsize, layout="constrained")
+    fig.clear()
+    net_ax, data_ax, loss_ax = fig.subplots(1, 3, width_ratios=[1.6, 1, 1])
+    draw_network(net_ax, pg.config.features, snap)
+    draw_boundary(data_ax, pg, snap, show_test=show_test)
+    draw_losses(loss_ax, snap.history, num_epochs)
+    loss_ax.set_box_aspect(1)
+    return fig
+
+
+def png_bytes(fig: Figure, dpi: int = 72) -> bytes:
+    """The figure as PNG bytes (for an image widget)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def record(pg: Playground, num_epochs: int, num_frames: int, resolution: int = 20) -> list[Snapshot]:
+    """Train ``num_epochs`` more epochs and take ``num_frames`` snapshots, the first before training."""
+    positive_int("num_epochs", num_epochs)
+    if not isinstance(num_frames, int) or not 2 <= num_frames <= num_epochs + 1:
+        raise ValueError(f"num_frames must be an int from 2 to num_epochs + 1 = {num_epochs + 1}, got {num_frames!r}")
+    start = pg.epochs
+    marks = {start + round(i * num_epochs / (num_frames - 1)) for i in range(num_frames)}
+    snaps = [pg.snapshot(resolution)]
+    pg.train(num_epochs, callback=lambda p: snaps.append(p.snapshot(resolution)) if p.epochs in marks else None)
+    return snaps
+
+
+def animation_html(pg: Playground, snaps: Sequence[Snapshot], figsize: tuple[float, float] = (8, 2.7),
+                   dpi: int = 60, interval: int = 300, quality: int = 65) -> str:
+    """The snapshots as a JavaScript animation that plays without a kernel.
+
+    This is what matplotlib's ``to_jshtml`` makes, with the frames stored as
+    JPEG images of the given ``quality`` rather than PNG: heat maps compress
+    much better that way, which keeps the saved notebook small.
+    """
+    if len(snaps) < 2:
+        raise ValueError(f"snaps must hold at least 2 snapshots, got {len(snaps)}")
+    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+    num_epochs = snaps[-1].epoch
+
+    def frame(i: int) -> list:
+        draw(pg, snaps[i], num_epochs=num_epochs, fig=fig)
+        return []
+
+    animation = FuncAnimation(fig, frame, frames=len(snaps), interval=interval)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "animation.html")
+        writer = HTMLWriter(fps=1000 / interval, embed_frames=True, default_mode="once")
+        writer.frame_format = "jpeg"
+        animation.save(str(path), writer=writer, dpi=dpi, savefig_kwargs={"pil_kwargs": {"quality": quality}})
+        return offline_controls(path.read_text())
+
+
+# matplotlib's player draws its buttons with Font Awesome icons from a CDN; these characters need nothing
+_BUTTON_ICONS = {
+    "fa fa-minus": "&#8722;", "fa fa-fast-backward": "&#9664;&#9664;", "fa fa-step-backward": "&#9664;&#9646;",
+    "fa fa-play fa-flip-horizontal": "&#9664;", "fa fa-pause": "&#9646;&#9646;", "fa fa-play": "&#9654;",
+    "fa fa-step-forward": "&#9646;&#9654;", "fa fa-fast-forward": "&#9654;&#9654;", "fa fa-plus": "+",
+}
+
+
+def offline_controls(html: str) -> str:
+    """A ``to_jshtml`` animation without its stylesheet link to a CDN, its button icons drawn as characters."""
+    html = re.sub(r'<link rel="stylesheet"\s+href="https://[^"]*font-awesome[^"]*">', "", html)
+    for icon, text in _BUTTON_ICONS.items():
+        html = html.replace(f'<i class="{icon}"></i>', text)
+    if "https://" in html or 'class="fa ' in html:
+        raise ValueError("the animation still refers to a web address or an icon font; "
+                         "matplotlib's player changed: update playground.offline_controls")
+    return html
+
+
+def show(fig: Figure, dpi: int = 72) -> None:
+    """Display ``fig`` as a PNG image in Jupyter (heat maps and many points are pictures, not lines)."""
+    if plot.in_notebook():
+        display(Image(data=png_bytes(fig, dpi)))
