@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from mxnet import np, npx
 
-from bench import timing
+from d2lhelpers import timing
 from d2lhelpers.checks import positive_int
 
 

@@ -15,10 +15,10 @@ import argparse
 import json
 import os
 
-from mxnet import gluon
+from mxnet import gluon, npx
 
-from bench import nets, timing
-from d2lhelpers import data, runtime, train
+from bench import nets
+from d2lhelpers import data, runtime, timing, train
 
 WARMUP_BATCHES = 3
 
@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.batches < 1 or args.batch_size < 1:
         parser.error("--batches and --batch-size must be positive")
+    npx.set_np()
     runtime.set_seed(0)
     fashion = data.load_fashion_mnist()
     n = min(args.batches * args.batch_size, fashion.train_images.shape[0])

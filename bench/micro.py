@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from mxnet import autograd, gluon
 from mxnet.gluon import nn
 
-from bench import d2l_loop, nets, timing
-from d2lhelpers import data, models, train
+from bench import d2l_loop, nets
+from d2lhelpers import data, models, timing, train
 from d2lhelpers.checks import positive_int
 
 EXAMPLE_SHAPE = (1, 28, 28)

@@ -156,9 +156,12 @@ def run_chapters(args: argparse.Namespace, progress: Progress) -> dict:
 
 def run_micro(args: argparse.Namespace, progress: Progress) -> dict:
     """The ``micro`` part: the GEMM peak, then each model's loops."""
+    from mxnet import npx
+
     from bench import flops, micro  # loads MXNet and d2l, which the chapters part does not need
     from d2lhelpers import data
 
+    npx.set_np()
     runtime.set_seed(0)
     progress(f"GEMM peak: products of {args.gemm_size}x{args.gemm_size} float32 matrices")
     gemm = flops.gemm_peak(args.gemm_size)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import timing
+from d2lhelpers import timing
 from d2lhelpers.checks import positive_int
 
 ROOT = Path(__file__).resolve().parent.parent

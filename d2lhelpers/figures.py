@@ -1,4 +1,8 @@
-"""The book's diagrams, drawn by code so every figure can be regenerated."""
+"""The book's diagrams, drawn by code so every figure can be regenerated.
+
+Like ``plot``'s helpers, each function displays the figure it makes and
+returns nothing, so a notebook cell that calls one shows it once.
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -8,13 +12,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
 
+from d2lhelpers import plot
 from d2lhelpers.checks import as_numpy, positive_int
-from d2lhelpers.plot import show
 
 
 def network_diagram(layer_sizes: Sequence[int], layer_names: Sequence[str],
                     node_prefixes: Sequence[str] | None = None,
-                    scale: float = 0.55) -> Figure:
+                    scale: float = 0.55) -> None:
     """Draw a fully connected feed-forward network, inputs at the bottom.
 
     ``layer_sizes[i]`` neurons in layer ``i``, each connected to every
@@ -52,8 +56,7 @@ def network_diagram(layer_sizes: Sequence[int], layer_names: Sequence[str],
     ax.set_ylim(-0.5, len(layer_sizes) - 0.5)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    show(fig)
-    return fig
+    plot.show(fig)
 
 
 def _circle(center: tuple[float, float], radius: float = 0.17) -> Circle:
@@ -62,7 +65,7 @@ def _circle(center: tuple[float, float], radius: float = 0.17) -> Circle:
 
 def grid_diagram(panels: Sequence[tuple[str, object]], operators: Sequence[str],
                  highlights: Sequence[tuple[int, int, int, int] | None] | None = None,
-                 cell: float = 0.42) -> Figure:
+                 cell: float = 0.42) -> None:
     """Draw 2-D arrays as grids of numbers side by side, with symbols between them.
 
     ``panels`` holds (title, 2-D array) pairs; ``operators[i]`` is written
@@ -105,8 +108,7 @@ def grid_diagram(panels: Sequence[tuple[str, object]], operators: Sequence[str],
     ax.set_xlim(-0.1, width + 0.1)
     ax.set_ylim(-0.1, height)
     ax.set_axis_off()
-    show(fig)
-    return fig
+    plot.show(fig)
 
 
 def _inside(r: int, c: int, block: tuple[int, int, int, int]) -> bool:
@@ -123,7 +125,7 @@ Point = tuple[float, float]
 
 def computational_graph(variables: Mapping[str, Point], operators: Mapping[str, Point],
                         edges: Sequence[tuple[str, str]], labels: Mapping[str, str] | None = None,
-                        scale: float = 0.75) -> Figure:
+                        scale: float = 0.75) -> None:
     """Draw a computational graph: variables as squares, operators as circles.
 
     ``variables`` and ``operators`` map each node's name to its (x, y)
@@ -172,12 +174,11 @@ def computational_graph(variables: Mapping[str, Point], operators: Mapping[str, 
     ax.set_ylim(min(ys) - 0.5, max(ys) + 0.5)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    show(fig)
-    return fig
+    plot.show(fig)
 
 
 
-def lstm_cell(scale: float = 0.62) -> Figure:
+def lstm_cell(scale: float = 0.62) -> None:
     """Draw one LSTM cell: the gates as boxes, elementwise operations as circles.
 
     The memory cell runs along the top (forgotten by ``F_t``, written through
@@ -236,12 +237,11 @@ def lstm_cell(scale: float = 0.62) -> Figure:
     ax.set_ylim(0, 6.2)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    show(fig)
-    return fig
+    plot.show(fig)
 
 
 def parallel_paths(paths: Sequence[Sequence[str]], merge: str, after: Sequence[str] = (),
-                   title: str | None = None, ax: Axes | None = None) -> Figure:
+                   title: str | None = None, ax: Axes | None = None) -> None:
     """Draw a block whose input feeds several paths of layers that meet again, input at the bottom.
 
     Each entry of ``paths`` lists the boxes of one path, bottom to top (the
@@ -293,8 +293,7 @@ def parallel_paths(paths: Sequence[Sequence[str]], merge: str, after: Sequence[s
     ax.set_ylim(-0.5, top + 0.5)
     ax.set_axis_off()
     if own:
-        show(fig)
-    return ax.figure
+        plot.show(fig)
 
 
 def _box(ax: Axes, x: float, y: float, label: str, color: str, merge_node: bool = False) -> None:

@@ -3,6 +3,11 @@
 Figures are drawn on ``matplotlib.figure.Figure`` objects rather than
 through pyplot's global state, so a cell shows exactly the figures it
 displays, and the saved notebook keeps one static image per figure.
+
+One idiom for every drawing helper of the book (here and in ``figures``):
+a helper that makes a figure displays it and returns nothing. To add to a
+figure, make it yourself, draw into its axes (``plot(..., axes=ax)``) and
+display it with ``show``.
 """
 from __future__ import annotations
 
@@ -48,7 +53,7 @@ def show(fig: Figure) -> None:
 def plot(X, Y=None, xlabel: str | None = None, ylabel: str | None = None,
          legend: Sequence[str] = (), xlim=None, ylim=None, xscale: str = "linear",
          yscale: str = "linear", fmts: Sequence[str] = FORMATS,
-         figsize: tuple[float, float] = (3.5, 2.5), axes: Axes | None = None) -> Axes:
+         figsize: tuple[float, float] = (3.5, 2.5), axes: Axes | None = None) -> None:
     """Plot one or more curves; ``X`` and ``Y`` are a sequence or a list of sequences.
 
     With ``Y`` omitted, ``X`` holds the y values and x runs 0, 1, 2, ...
@@ -82,12 +87,11 @@ def plot(X, Y=None, xlabel: str | None = None, ylabel: str | None = None,
     axes.autoscale(axis="y", enable=ylim is None)
     if fig is not None:
         show(fig)
-    return axes
 
 
 def show_images(images, num_rows: int, num_cols: int, titles: Sequence[str] | None = None,
-                scale: float = 1.5) -> numpy.ndarray:
-    """Show images in a grid with optional titles; returns the array of axes.
+                scale: float = 1.5) -> None:
+    """Show images in a grid with optional titles.
 
     ``images`` is a sequence or array of 2-D images, or of (1, H, W) single-
     channel images. (d2l 1.0.3's ``show_images`` for MXNet is a stub that
@@ -112,7 +116,6 @@ def show_images(images, num_rows: int, num_cols: int, titles: Sequence[str] | No
             if titles:
                 ax.set_title(titles[i], fontsize=9)
     show(fig)
-    return axes
 
 
 class TrainingPlot:

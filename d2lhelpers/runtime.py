@@ -106,20 +106,18 @@ def seed_from_env(default: int) -> int:
 
 
 def set_seed(default: int) -> int:
-    """Seed Python, NumPy and MXNet, and switch MXNet to its NumPy interface.
+    """Seed Python, NumPy and MXNet.
 
     Every chapter calls this in its first code cell. The seed is
     ``$D2L_SEED`` when that is set (so anyone can rerun a chapter with
     another seed), otherwise ``default``. Returns the seed used.
     """
     import numpy
-    from mxnet import npx
     from mxnet import random as mx_random
 
     from d2lhelpers.checks import non_negative_int  # imports NumPy, so not at module level
 
     seed = seed_from_env(non_negative_int("default", default))
-    npx.set_np()
     random.seed(seed)
     numpy.random.seed(seed)
     mx_random.seed(seed)

@@ -15,22 +15,19 @@ at every step.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import mxnet as mx
-from d2l import mxnet as d2l
 from mxnet import autograd, gluon, np
 
 from d2lhelpers import plot
 from d2lhelpers.checks import non_negative_int, positive_int
 
 Batches = Iterable[tuple[np.ndarray, np.ndarray]]
-Updater = gluon.Trainer | Callable[[int], None]
-
-# d2l's timer is right for the job: start(), stop(), sum(), avg(), cumsum().
-Timer = d2l.Timer
+Updater = gluon.Trainer | Callable[[int], None]  # a Trainer, or a function of the loss-value count
 
 
 # ----------------------------------------------------------------- metrics
@@ -109,16 +106,24 @@ def lr_schedule(kind: str, base_lr: float, num_steps: int,
     return mx.lr_scheduler.FactorScheduler(num_steps + 1, factor=1.0, base_lr=base_lr, warmup_steps=warmup_steps)
 
 
-def scheduled_sgd(params: list[np.ndarray], schedule: Callable[[int], float]) -> Callable[[int], None]:
-    """An updater for from-scratch models: step t applies ``sgd`` with rate ``schedule(t)``, t = 1, 2, ..."""
-    step = 0
+class ScheduledSGD:
+    """An updater for from-scratch models: step t applies ``sgd`` with rate ``schedule(t)``, t = 1, 2, ...
 
-    def update(batch_size: int) -> None:
-        nonlocal step
-        step += 1
-        sgd(params, schedule(step), batch_size)
+    Call it with the number of loss values the gradients were summed over.
+    ``params`` are the arrays it updates (``Loop`` clips their gradients).
+    """
 
-    return update
+    def __init__(self, params: Sequence[np.ndarray], schedule: Callable[[int], float]):
+        self.params, self.schedule, self.steps = list(params), schedule, 0
+
+    def __call__(self, batch_size: int) -> None:
+        self.steps += 1
+        sgd(self.params, self.schedule(self.steps), batch_size)
+
+
+def scheduled_sgd(params: Sequence[np.ndarray], schedule: Callable[[int], float]) -> ScheduledSGD:
+    """Minibatch SGD on ``params`` with the learning rate ``schedule(t)`` at step t (see ``ScheduledSGD``)."""
+    return ScheduledSGD(params, schedule)
 
 
 def make_trainer(net: gluon.Block, optimizer: str = "sgd", lr: float = 0.1, num_steps: int | None = None,
@@ -239,14 +244,15 @@ class Loop:
       their mean; the updater is told how many there were.
     * ``updater`` is a Gluon ``Trainer`` or a function of that count that
       updates the parameters from their gradients (``scheduled_sgd``).
-    * ``clip_norm`` clips the gradient of the mean loss to that L2 norm; it
-      needs ``params`` (the arrays whose ``.grad`` to clip) unless the
-      updater is a ``Trainer``. After each step, ``grad_norm`` holds that
+    * ``clip_norm`` clips the gradient of the mean loss to that L2 norm:
+      the gradients of a ``ScheduledSGD``'s ``params``, or else of the
+      parameters of ``net``, a Gluon block. After each step, ``grad_norm`` holds that
       gradient's norm before clipping, as an MXNet scalar (``clip_norm=inf``
       measures it without ever clipping).
     * ``compute_gradients(X, y)``, when given, replaces the forward and
       backward passes: it returns ``(outputs, loss values)`` and leaves the
       gradients where the updater reads them (chapter 3 derives them by hand).
+      Without it, ``net`` and ``loss`` are required.
     * ``accuracy`` adds ``train acc`` to each epoch's record, ``perplexity``
       adds ``train ppl``, the exponential of the mean loss.
 
@@ -254,19 +260,26 @@ class Loop:
     several epochs with evaluation and observers.
     """
 
-    def __init__(self, net: Callable, loss: Callable[[np.ndarray, np.ndarray], np.ndarray], updater: Updater, *,
-                 accuracy: bool = False, perplexity: bool = False, clip_norm: float | None = None,
-                 params: Sequence[np.ndarray] | None = None, begin_state: Callable[[int], Any] | None = None,
+    def __init__(self, net: Callable | None, loss: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
+                 updater: Updater, *, accuracy: bool = False, perplexity: bool = False,
+                 clip_norm: float | None = None, begin_state: Callable[[int], Any] | None = None,
                  carry_state: bool = True,
                  compute_gradients: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None):
+        if compute_gradients is None:
+            for name, value in (("net", net), ("loss", loss)):
+                if not callable(value):
+                    raise ValueError(f"{name} must be callable unless compute_gradients is given, got {value!r}")
+        if not isinstance(updater, gluon.Trainer) and not callable(updater):
+            raise ValueError(f"updater must be a gluon.Trainer or a function of the loss-value count, got {updater!r}")
         if clip_norm is not None and not clip_norm > 0:
             raise ValueError(f"clip_norm must be positive or None, got {clip_norm!r}")
-        if clip_norm is not None and params is None and not isinstance(updater, gluon.Trainer):
-            raise ValueError("params must list the arrays to clip when the updater is not a gluon.Trainer")
+        if clip_norm is not None and not (isinstance(updater, ScheduledSGD) or isinstance(net, gluon.Block)):
+            raise ValueError("clip_norm needs the parameters: a ScheduledSGD updater, or a Gluon Block as net "
+                             f"(with a Trainer), got {net!r} and {updater!r}")
         self.net, self.loss, self.updater = net, loss, updater
         self._update = updater.step if isinstance(updater, gluon.Trainer) else updater
         self.accuracy, self.perplexity, self.clip_norm = accuracy, perplexity, clip_norm
-        self.params, self.begin_state, self.carry_state = params, begin_state, carry_state
+        self.begin_state, self.carry_state = begin_state, carry_state
         self.compute_gradients = compute_gradients or self.autograd_gradients
         self.state: Any = None
         self.grad_norm: np.ndarray | None = None
@@ -276,7 +289,8 @@ class Loop:
     def _reset_sums(self) -> None:
         self._loss_sum, self._correct, self._count, self._examples = np.zeros(()), np.zeros(()), 0, 0
 
-    def _forward(self, X: np.ndarray) -> np.ndarray:
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """The net's outputs on ``X``; a language model starts from, or carries on, its hidden state."""
         if self.begin_state is None:
             return self.net(X)
         if self.state is None or not self.carry_state or self._state_rows != X.shape[0]:
@@ -289,15 +303,19 @@ class Loop:
     def autograd_gradients(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The default ``compute_gradients``: forward pass and loss recorded, then backward."""
         with autograd.record():
-            outputs = self._forward(X)
+            outputs = self.forward(X)
             values = self.loss(outputs, y)
         values.backward()  # the gradient of the sum of the loss values
         return outputs, values
 
-    def _gradients(self) -> list[np.ndarray]:
-        if self.params is not None:
-            return [p.grad for p in self.params]
-        return [p.grad() for p in self.updater._params if p.grad_req != "null"]  # the Trainer's parameters
+    def gradients(self) -> list[np.ndarray]:
+        """The gradients the updater applies: of a ``ScheduledSGD``'s arrays, or of a Gluon net's parameters."""
+        if isinstance(self.updater, ScheduledSGD):
+            return [p.grad for p in self.updater.params]
+        if isinstance(self.net, gluon.Block):
+            return [p.grad() for p in self.net.collect_params().values() if p.grad_req != "null"]
+        raise ValueError(f"net must be a Gluon Block when the updater is a {type(self.updater).__name__}, "
+                         f"to read its parameters' gradients; got {self.net!r}")
 
     def step(self, X: np.ndarray, y: np.ndarray) -> None:
         """Train on one minibatch and add its loss (and correct predictions) to the epoch's sums."""
@@ -305,7 +323,7 @@ class Loop:
         if values.ndim == 0:
             raise ValueError("loss must return one value per example (or per token), not their mean")
         if self.clip_norm is not None:  # the gradient of the sum is values.size times the mean's
-            self.grad_norm = clip_gradients(self._gradients(), self.clip_norm * values.size) / values.size
+            self.grad_norm = clip_gradients(self.gradients(), self.clip_norm * values.size) / values.size
         self._update(values.size)
         self._loss_sum = self._loss_sum + values.sum()
         self._count += values.size
@@ -315,7 +333,7 @@ class Loop:
 
     def epoch(self, batches: Batches) -> dict[str, float]:
         """One pass over ``batches``; returns the epoch's record (train loss, ..., examples, seconds)."""
-        timer = Timer()
+        start = time.perf_counter()
         self._reset_sums()
         self.state = None
         for X, y in batches:
@@ -327,13 +345,23 @@ class Loop:
             record["train acc"] = self._correct.item() / self._count
         if self.perplexity:
             record["train ppl"] = math.exp(record["train loss"])
-        record.update(examples=self._examples, seconds=timer.stop())
+        record.update(examples=self._examples, seconds=time.perf_counter() - start)
         return record
 
     def fit(self, batches: Batches, num_epochs: int, evaluate: Callable[[], dict[str, float]] | None = None,
             observers: Sequence[Observer] = ()) -> History:
-        """Train for ``num_epochs``; after each, add ``evaluate()``'s numbers and tell the observers."""
+        """Train for ``num_epochs``; after each, add ``evaluate()``'s numbers and tell the observers.
+
+        ``batches`` is walked once per epoch, so it must start over each
+        time (a list, or an object such as ``data.ArrayLoader``); a one-shot
+        iterator (a generator) is refused, since it would be empty after
+        the first epoch.
+        """
         positive_int("num_epochs", num_epochs)
+        if isinstance(batches, Iterator):
+            raise ValueError(f"batches must start over at each epoch (a list, or an iterable object such as "
+                             f"data.ArrayLoader), got a one-shot iterator {batches!r}: pass list(...) of it, or an "
+                             "object whose __iter__ makes a new iterator")
         history = History()
         for epoch in range(1, num_epochs + 1):
             record = self.epoch(batches)

@@ -12,9 +12,9 @@ def arrows(ax):
     return [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
 
 
-def test_computational_graph_draws_nodes_shapes_and_arrows():
-    fig = figures.computational_graph(VARIABLES, OPERATORS, EDGES, labels={"times": r"$\times$"})
-    ax = fig.axes[0]
+def test_computational_graph_draws_nodes_shapes_and_arrows(shown):
+    assert figures.computational_graph(VARIABLES, OPERATORS, EDGES, labels={"times": r"$\times$"}) is None
+    ax = shown[-1].axes[0]
     assert sum(isinstance(p, Rectangle) for p in ax.patches) == 3
     assert sum(isinstance(p, Circle) for p in ax.patches) == 1
     assert len(arrows(ax)) == 3
@@ -22,8 +22,9 @@ def test_computational_graph_draws_nodes_shapes_and_arrows():
     assert texts == sorted(["x", "w", "y", r"$\times$"])
 
 
-def test_arrows_point_from_source_to_target():
-    ax = figures.computational_graph(VARIABLES, OPERATORS, EDGES).axes[0]
+def test_arrows_point_from_source_to_target(shown):
+    figures.computational_graph(VARIABLES, OPERATORS, EDGES)
+    ax = shown[-1].axes[0]
     last = arrows(ax)[-1]  # times -> y
     assert tuple(last.xyann) == OPERATORS["times"] and tuple(last.xy) == VARIABLES["y"]
 
@@ -41,10 +42,10 @@ def test_computational_graph_rejects_bad_input(variables, operators, edges, labe
         figures.computational_graph(variables, operators, edges, labels)
 
 
-def test_parallel_paths_draws_one_box_per_layer_and_an_arrow_into_and_out_of_each():
+def test_parallel_paths_draws_one_box_per_layer_and_an_arrow_into_and_out_of_each(shown):
     paths = [["1x1 conv"], ["1x1 conv", "3x3 conv"], []]
-    fig = figures.parallel_paths(paths, "+", after=["ReLU"])
-    ax = fig.axes[0]
+    figures.parallel_paths(paths, "+", after=["ReLU"])
+    ax = shown[-1].axes[0]
     boxes = [p for p in ax.patches if isinstance(p, Rectangle)]
     circles = [p for p in ax.patches if isinstance(p, Circle)]
     assert len(boxes) == 3 + 1 + 2  # the layers, "ReLU", input and output

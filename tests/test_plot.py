@@ -6,12 +6,23 @@ from mxnet import np
 from d2lhelpers import figures, plot
 
 
-def test_plot_draws_one_line_per_curve():
+def test_plot_draws_one_line_per_curve(shown):
     x = numpy.linspace(0, 1, 5)
-    axes = plot.plot(x, [x, x ** 2], xlabel="x", legend=["x", "x^2"])
+    assert plot.plot(x, [x, x ** 2], xlabel="x", legend=["x", "x^2"]) is None  # displayed, not returned
+    axes = shown[-1].axes[0]
     assert len(axes.lines) == 2 and axes.get_xlabel() == "x"
     assert (axes.lines[1].get_ydata() == x ** 2).all()
-    assert len(plot.plot(np.arange(4)).lines) == 1  # MXNet arrays and implicit x
+    plot.plot(np.arange(4))
+    assert len(shown) == 2 and len(shown[-1].axes[0].lines) == 1  # MXNet arrays and implicit x
+
+
+def test_plot_into_given_axes_displays_nothing(shown):
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ax = fig.add_subplot()
+    plot.plot([0, 1], [[1, 2], [3, 4]], axes=ax)
+    assert len(ax.lines) == 2 and shown == []
 
 
 def test_plot_rejects_mismatched_input():
@@ -23,9 +34,10 @@ def test_plot_rejects_mismatched_input():
         plot.plot([[0, 1], [0, 1]], [[1, 2], [3, 4], [5, 6]])
 
 
-def test_show_images_grid_and_titles():
+def test_show_images_grid_and_titles(shown):
     images = np.zeros((3, 1, 28, 28))
-    axes = plot.show_images(images, 2, 2, titles=["a", "b", "c"])
+    assert plot.show_images(images, 2, 2, titles=["a", "b", "c"]) is None
+    axes = shown[-1].axes
     assert len(axes) == 4 and axes[2].get_title() == "c" and not axes[3].images
 
 
@@ -75,9 +87,9 @@ def test_training_plot_in_jupyter_displays_once_then_updates(monkeypatch):
     assert all(fig is board.fig for _, fig in calls)
 
 
-def test_network_diagram_draws_every_neuron_and_edge():
-    fig = figures.network_diagram([4, 5, 3], ["in", "hidden", "out"])
-    ax = fig.axes[0]
+def test_network_diagram_draws_every_neuron_and_edge(shown):
+    assert figures.network_diagram([4, 5, 3], ["in", "hidden", "out"]) is None
+    ax = shown[-1].axes[0]
     assert sum(isinstance(p, Circle) for p in ax.patches) == 12
     assert len([t for t in ax.texts if t.get_text().startswith("$")]) == 12
     assert sum(1 for t in ax.texts if getattr(t, "arrow_patch", None) is not None) == 4 * 5 + 5 * 3
@@ -90,12 +102,12 @@ def test_network_diagram_rejects_bad_input():
         figures.network_diagram([4, 3], ["in"])
 
 
-def test_grid_diagram_draws_every_number_and_highlight():
+def test_grid_diagram_draws_every_number_and_highlight(shown):
     X, K = numpy.arange(9).reshape(3, 3), numpy.arange(4).reshape(2, 2)
     Y = numpy.array([[19, 25], [37, 43]])
-    fig = figures.grid_diagram([("input", X), ("kernel", K), ("output", Y)], ["*", "="],
-                               highlights=[(0, 0, 2, 2), (0, 0, 2, 2), (0, 0, 1, 1)])
-    ax = fig.axes[0]
+    figures.grid_diagram([("input", X), ("kernel", K), ("output", Y)], ["*", "="],
+                         highlights=[(0, 0, 2, 2), (0, 0, 2, 2), (0, 0, 1, 1)])
+    ax = shown[-1].axes[0]
     texts = [t.get_text() for t in ax.texts]
     assert sum(t in {str(v) for v in range(9)} for t in texts) >= 9 + 4
     assert "43" in texts and "*" in texts and "=" in texts
@@ -113,15 +125,18 @@ def test_grid_diagram_rejects_bad_input():
 
 
 def test_plot_keeps_autoscaling_for_later_curves():
-    axes = plot.plot([0, 1], [0, 1])
+    from matplotlib.figure import Figure
+
+    axes = Figure().add_subplot()
+    plot.plot([0, 1], [0, 1], axes=axes)
     axes.plot([0, 1], [0, 50])
     axes.autoscale_view()
     assert axes.get_ylim()[1] >= 50
 
 
-def test_lstm_cell_draws_four_gates_and_five_elementwise_operations():
-    fig = figures.lstm_cell()
-    ax = fig.axes[0]
+def test_lstm_cell_draws_four_gates_and_five_elementwise_operations(shown):
+    figures.lstm_cell()
+    ax = shown[-1].axes[0]
     texts = [t.get_text() for t in ax.texts]
     gates = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() < 1]
     assert len(gates) == 4

@@ -190,20 +190,44 @@ def test_loop_clips_the_gradient_of_the_mean_loss():
     w = np.array([0.0])
     w.attach_grad()
     X, y = np.ones((4, 1)), np.full((4,), 100.0)  # loss gradient -100 per example, mean -100
-    loop = train.Loop(lambda X: X[:, 0] * w, lambda y_hat, y: (y_hat - y) ** 2 / 2,
-                      lambda n: train.sgd([w], 1.0, n), clip_norm=2.0, params=[w])
+    squared = lambda y_hat, y: (y_hat - y) ** 2 / 2  # noqa: E731
+    loop = train.Loop(lambda X: X[:, 0] * w, squared, train.scheduled_sgd([w], lambda t: 1.0), clip_norm=2.0)
     assert loop.grad_norm is None
     loop.step(X, y)
     assert w.item() == pytest.approx(2.0)  # the mean gradient's norm 100 was clipped to 2
     assert loop.grad_norm.item() == pytest.approx(100.0)  # the norm before clipping
-    measuring = train.Loop(lambda X: X[:, 0] * w, lambda y_hat, y: (y_hat - y) ** 2 / 2,
-                           lambda n: train.sgd([w], 1.0, n), clip_norm=math.inf, params=[w])
+    measuring = train.Loop(lambda X: X[:, 0] * w, squared, train.scheduled_sgd([w], lambda t: 1.0),
+                           clip_norm=math.inf)
     measuring.step(X, y)  # residual 98 per example: measured, not clipped
     assert measuring.grad_norm.item() == pytest.approx(98.0) and w.item() == pytest.approx(100.0)
-    with pytest.raises(ValueError, match="params"):
-        train.Loop(lambda X: X, None, lambda n: None, clip_norm=1.0)
+    with pytest.raises(ValueError, match="clip_norm needs the parameters"):
+        train.Loop(lambda X: X, squared, lambda n: None, clip_norm=1.0)  # a bare function has no parameters
     with pytest.raises(ValueError, match="clip_norm"):
-        train.Loop(lambda X: X, None, lambda n: None, clip_norm=0, params=[w])
+        train.Loop(lambda X: X, squared, train.scheduled_sgd([w], lambda t: 1.0), clip_norm=0)
+
+
+def test_loop_requires_net_loss_and_a_usable_updater():
+    squared = lambda y_hat, y: (y_hat - y) ** 2  # noqa: E731
+    with pytest.raises(ValueError, match="net must be callable unless compute_gradients is given, got None"):
+        train.Loop(None, squared, lambda n: None)
+    with pytest.raises(ValueError, match="loss must be callable unless compute_gradients is given"):
+        train.Loop(lambda X: X, "l2", lambda n: None)
+    with pytest.raises(ValueError, match="updater must be a gluon.Trainer or a function"):
+        train.Loop(lambda X: X, squared, 0.1)
+    train.Loop(None, None, lambda n: None, compute_gradients=lambda X, y: (X, y))  # gradients by hand
+
+
+def test_fit_refuses_a_one_shot_iterator_before_training():
+    w = np.array([0.0])
+    w.attach_grad()
+    steps = []
+    loop = train.Loop(lambda X: X[:, 0] * w, lambda y_hat, y: (y_hat - y) ** 2, lambda n: steps.append(n))
+    one_shot = ((np.ones((2, 1)), np.ones(2)) for _ in range(3))
+    with pytest.raises(ValueError, match="batches must start over at each epoch.*one-shot iterator"):
+        loop.fit(one_shot, 2)
+    assert steps == []  # refused before the first step
+    loop.fit([(np.ones((2, 1)), np.ones(2))], 2)  # a list starts over: two epochs, one step each
+    assert steps == [2, 2]
 
 
 def test_loop_clips_a_trainers_parameters():
@@ -215,10 +239,11 @@ def test_loop_clips_a_trainers_parameters():
     assert net.weight.data().item() == pytest.approx(0.5)
 
 
-class CountingRNN:
+class CountingRNN(nn.Block):
     """A language-model-shaped net that records the states it was given."""
 
     def __init__(self):
+        super().__init__()
         self.layer = rnn.RNN(4, layout="NTC", input_size=3)
         self.layer.initialize()
         self.dense = nn.Dense(3, flatten=False, in_units=4)
@@ -229,7 +254,7 @@ class CountingRNN:
         self.made += 1
         return self.layer.begin_state(batch_size)
 
-    def __call__(self, X, state):
+    def forward(self, X, state):
         self.received.append(state[0])
         outputs, state = self.layer(npx.one_hot(X, 3), state)
         self.returned.append(state[0])
@@ -239,7 +264,7 @@ class CountingRNN:
 @pytest.mark.parametrize("carry, made", [(True, 2), (False, 5)])
 def test_loop_carries_and_detaches_the_hidden_state(carry, made):
     net = CountingRNN()
-    params = {**net.layer.collect_params(), **net.dense.collect_params()}
+    params = net.collect_params()
     seq = np.array(numpy.random.randint(0, 3, (10, 6)), dtype="float32")
     tokens = [(seq[i:i + 2, :5], seq[i:i + 2, 1:].reshape(-1)) for i in range(0, 8, 2)]
     tokens.append((seq[8:9, :5], seq[8:9, 1:].reshape(-1)))  # a smaller last batch needs a new state

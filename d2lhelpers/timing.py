@@ -1,10 +1,12 @@
-"""Wall times that include the work MXNet queued, taken in alternating rounds.
+"""Wall times that include the work MXNet queued: the book's one way of timing code.
 
 MXNet's engine is asynchronous: a Python call returns before the arithmetic
-is done, so every timing here ends with ``npx.waitall()``. Variants being
-compared run one after the other within each round, so that machine noise
-(another process, frequency changes) spreads evenly over all of them; the
-comparison uses each variant's median.
+is done, so every timing here ends with ``npx.waitall()`` (chapter 0 shows
+why). ``seconds`` times one call; ``median_seconds`` repeats a call and
+takes the median, after a warm-up call that sets up MXNet's operators;
+``alternating`` compares variants (the benchmark's way), running them one
+after the other within each round, so that machine noise (another process,
+frequency changes) spreads evenly over all of them.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from collections.abc import Callable, Mapping
 
 from mxnet import npx
 
-from d2lhelpers.checks import positive_int
+from d2lhelpers.checks import non_negative_int, positive_int
 
 
 def seconds(fn: Callable[[], object]) -> float:
@@ -23,6 +25,14 @@ def seconds(fn: Callable[[], object]) -> float:
     fn()
     npx.waitall()
     return time.perf_counter() - start
+
+
+def median_seconds(fn: Callable[[], object], repeats: int = 10, warmup: int = 1) -> float:
+    """Median wall time of ``repeats`` calls of ``fn``, after ``warmup`` untimed calls."""
+    positive_int("repeats", repeats)
+    for _ in range(non_negative_int("warmup", warmup)):
+        seconds(fn)
+    return median([seconds(fn) for _ in range(repeats)])
 
 
 def alternating(variants: Mapping[str, Callable[[], object]], rounds: int,
