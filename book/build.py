@@ -4,12 +4,14 @@ Usage: python book/build.py [--force] [--no-execute] [chapters/NN_name.ipynb ...
 
 A chapter counts as changed when its code hash differs from the one stored
 in its metadata (``d2lbook.code_sha256``) by its last execution here. The
-hash covers the notebook's code cells, every ``d2lhelpers/*.py`` source and
-``requirements.txt``, so a change to the shared package or to the pinned
-runtime re-executes every chapter. Each execution also records its wall time
+hash (``book.notebooks.code_sha256``) covers the notebook's code cells, the
+``d2lhelpers`` modules it imports (comments and docstrings aside) and
+``requirements.txt``. Each execution also records its wall time
 (``seconds``), the ``seed`` and the ``date``; ``book/chapter_table.py`` puts
 the times in the README. Outputs are recorded only at a chapter's default
 seed: with ``D2L_SEED`` set to another value the build refuses to execute.
+Chapters execute with ``D2L_STRICT_RESULTS=1``, so a result that misses its
+expectation fails the build rather than being committed.
 
 Executed notebooks are written back in place, so the committed notebooks stay
 the source of the book; Sphinx itself never executes them. The HTML goes to
@@ -20,8 +22,6 @@ from __future__ import annotations
 import argparse
 import ast
 import datetime
-import hashlib
-import json
 import os
 import shutil
 import subprocess
@@ -30,13 +30,15 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script, this file's folder is on the path, not the repository's
+from book import notebooks  # noqa: E402
+
 BOOK, CHAPTERS = ROOT / "book", ROOT / "chapters"
-PACKAGE, REQUIREMENTS = ROOT / "d2lhelpers", ROOT / "requirements.txt"  # hashed with each chapter's code
 STAGE, HTML = ROOT / "_build" / "src", ROOT / "_build" / "html"
 SEED_VARIABLE = "D2L_SEED"  # as in d2lhelpers.runtime (not imported here: it would set OMP_NUM_THREADS)
+STRICT_VARIABLE = "D2L_STRICT_RESULTS"  # as in d2lhelpers.results
 WIDGET_JS = {  # file served by the book -> where npm put it
     "require.js": "requirejs/require.js",
     "embed-amd.js": "@jupyter-widgets/html-manager/dist/embed-amd.js",
@@ -50,22 +52,12 @@ class BuildError(Exception):
 
 
 def code_sha256(nb: nbformat.NotebookNode) -> str:
-    """Hash of what a chapter's outputs depend on.
-
-    That is the sources of its code cells in order, the source of every
-    ``d2lhelpers/*.py`` file (sorted by name, with the name) and
-    ``requirements.txt``. Read at call time from ``PACKAGE`` and ``REQUIREMENTS``.
-    """
-    payload = {
-        "cells": [cell.source for cell in nb.cells if cell.cell_type == "code"],
-        "d2lhelpers": [[path.name, path.read_text()] for path in sorted(PACKAGE.glob("*.py"))],
-        "requirements.txt": REQUIREMENTS.read_text(),
-    }
-    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+    """Hash of what a chapter's outputs depend on (``book.notebooks.code_sha256``)."""
+    return notebooks.code_sha256(nb)
 
 
 def stored_sha256(nb: nbformat.NotebookNode) -> str | None:
-    return nb.metadata.get("d2lbook", {}).get("code_sha256")
+    return notebooks.stored_sha256(nb)
 
 
 def default_seed(nb: nbformat.NotebookNode, name: str) -> int:
@@ -104,18 +96,16 @@ def check_seed(nb: nbformat.NotebookNode, name: str) -> int:
 
 
 def run_notebook(nb: nbformat.NotebookNode, cwd: Path) -> None:
-    """Execute ``nb`` in place in a fresh kernel started in ``cwd``; raises on a failing cell."""
-    NotebookClient(nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
-
-
-def write_atomically(nb: nbformat.NotebookNode, path: Path) -> None:
-    """Write ``nb`` to ``path`` through a temporary file, so a failure never leaves half a notebook."""
-    tmp = path.with_name(path.name + ".tmp")
+    """Execute ``nb`` in place in a fresh kernel started in ``cwd``, results checked strictly; raises on failure."""
+    previous = os.environ.get(STRICT_VARIABLE)
+    os.environ[STRICT_VARIABLE] = "1"
     try:
-        nbformat.write(nb, tmp)
-        tmp.replace(path)
+        notebooks.execute(nb, cwd)
     finally:
-        tmp.unlink(missing_ok=True)
+        if previous is None:
+            del os.environ[STRICT_VARIABLE]
+        else:
+            os.environ[STRICT_VARIABLE] = previous
 
 
 def execute(path: Path) -> float:
@@ -127,16 +117,17 @@ def execute(path: Path) -> float:
     """
     nb = nbformat.read(path, as_version=4)
     seed = check_seed(nb, path.name)
+    sha256 = code_sha256(nb)  # before executing: what the outputs are made from, even if a file changes meanwhile
     start = time.perf_counter()
     run_notebook(nb, path.parent)
     seconds = time.perf_counter() - start
     nb.metadata["d2lbook"] = {
-        "code_sha256": code_sha256(nb),
+        "code_sha256": sha256,
         "seconds": round(seconds, 1),
         "seed": seed,
         "date": datetime.date.today().isoformat(),
     }
-    write_atomically(nb, path)
+    notebooks.write_atomically(nb, path)
     return seconds
 
 

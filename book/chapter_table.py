@@ -3,8 +3,9 @@
 Usage: python book/chapter_table.py [--check]
 
 The table sits in README.md between ``<!-- chapters:begin -->`` and
-``<!-- chapters:end -->``. Topics are written once, in ``TOPICS`` below; a
-chapter is "written" when its notebook is in chapters/, else "planned"; its
+``<!-- chapters:end -->``. The chapters and their topics come from
+``d2lhelpers.manifest``; a chapter is "written" when its notebook is in
+chapters/, else "planned"; its
 time is the wall time ``book/build.py`` recorded in the notebook's metadata
 (``d2lbook.seconds``) when it last executed it. Without ``--check`` the README
 is rewritten in place (``make readme``; ``make book`` runs it too); with
@@ -14,7 +15,7 @@ The results table, between ``<!-- results:begin -->`` and
 ``<!-- results:end -->``, shows the numbers each chapter's "Results of this
 run" cell glued (``myst_nb.glue``) in its committed outputs, for the rows in
 ``RESULTS``, and the bounds ``d2lhelpers.expectations`` holds for them
-(which the chapters check).
+(which the chapters check through ``d2lhelpers.results``).
 """
 from __future__ import annotations
 
@@ -23,68 +24,46 @@ import json
 import sys
 from pathlib import Path
 
-from d2lhelpers import expectations
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script, this file's folder is on the path, not the repository's
+from book import notebooks  # noqa: E402
+from d2lhelpers import expectations, manifest  # noqa: E402
+
 CHAPTERS, README = ROOT / "chapters", ROOT / "README.md"
 BEGIN, END = "<!-- chapters:begin -->", "<!-- chapters:end -->"
 RESULTS_BEGIN, RESULTS_END = "<!-- results:begin -->", "<!-- results:end -->"
-GLUE_MIME = "application/papermill.record/text/plain"  # how myst_nb.glue stores a number
-
-TOPICS = {  # notebook name without .ipynb -> topic; the order of the table
-    "00_introduction": "machine learning, deep learning, how to use the book, environment check",
-    "01_basics": "arrays and autograd; linear regression, maximum likelihood, normal equations; Fashion-MNIST; "
-                 "softmax regression, training loop, validation, confusion matrix; multilayer perceptron",
-    "02_overfitting": "training vs generalization error; polynomial under-, good and overfitting; "
-                      "K-fold cross-validation; weight decay, early stopping, priors, L1; noise injection; "
-                      "dropout; paired comparisons",
-    "03_backprop": "forward and backward propagation by hand, gradient checks, the cost of reverse mode, memory, "
-                   "numerical stability, Xavier and He initialization",
-    "04_cnn": "blocks and parameters; cross-correlation, padding and stride, channels, pooling; Adam; "
-              "LeNet (classic and modernized); shift tolerance",
-    "05_modern_cnn": "AlexNet and data augmentation; batch normalization from scratch; VGG, NiN, GoogLeNet and "
-                     "ResNet sized for 28x28; a short-training recipe; receptive fields; parameters, FLOPs and "
-                     "time compared",
-    "06_rnn_lstm": "sequences, text preprocessing, Zipf's law, language models and perplexity, RNN, "
-                   "gradient clipping, GRU, LSTM",
-    "07_playground": "an interactive neural-network playground",
-}
 HEADER = ("| notebook | topic | status | time on 2 CPU cores |\n"
           "| --- | --- | --- | --- |\n")
 
-RESULTS = [  # (chapter, model, metric, glued values shown as "a / b", what the chapter checks, or None)
-    # None: the chapter checks only the bounds d2lhelpers.expectations holds for these values, shown
-    # as ">= 0.84" (or ">= 0.84 / <= 5.0" when they differ). Otherwise a text naming the chapter's
-    # other checks, in which "{glue name}" stands for that value's bound.
+RESULTS = [  # (chapter, model, metric, names of the glued values shown as "a / b")
     ("01_basics", "softmax regression, from scratch / Gluon", "test accuracy",
-     ("softmax_scratch_test_acc", "softmax_concise_test_acc"), None),
+     ("softmax_scratch_test_acc", "softmax_concise_test_acc")),
     ("01_basics", "MLP, one hidden layer of 256, from scratch / Gluon", "test accuracy",
-     ("mlp_scratch_test_acc", "mlp_concise_test_acc"), None),
+     ("mlp_scratch_test_acc", "mlp_concise_test_acc")),
     ("02_overfitting", "MLP with dropout (two hidden layers of 256), from scratch / Gluon", "test accuracy",
-     ("dropout_scratch_test_acc", "dropout_concise_test_acc"), None),
+     ("dropout_scratch_test_acc", "dropout_concise_test_acc")),
     ("03_backprop", "MLP trained with hand-derived gradients / with autograd", "test accuracy",
-     ("backprop_handmade_test_acc", "backprop_autograd_test_acc"), "{backprop_handmade_test_acc}, differ by < 0.002"),
+     ("backprop_handmade_test_acc", "backprop_autograd_test_acc")),
     ("04_cnn", "LeNet, classic (sigmoid, average pooling), Adam, 6 epochs", "test accuracy",
-     ("lenet_classic_test_acc",), None),
+     ("lenet_classic_test_acc",)),
     ("04_cnn", "LeNet with max pooling, ReLU and batch normalization, 5 epochs", "test accuracy",
-     ("lenet_modern_test_acc",), None),
+     ("lenet_modern_test_acc",)),
     ("05_modern_cnn", "AlexNet-style, 3 epochs (flip-averaged test predictions, as every model of chapter 5)",
-     "test accuracy", ("alexnet_test_acc",), None),
+     "test accuracy", ("alexnet_test_acc",)),
     ("05_modern_cnn", "deep MLP with batch normalization from scratch, 3 epochs", "test accuracy",
-     ("bn_scratch_test_acc",), None),
-    ("05_modern_cnn", "VGG-style, 3 epochs", "test accuracy", ("vgg_test_acc",), None),
-    ("05_modern_cnn", "NiN-style, 2 epochs", "test accuracy", ("nin_test_acc",), None),
-    ("05_modern_cnn", "GoogLeNet-style, 3 epochs", "test accuracy", ("googlenet_test_acc",), None),
-    ("05_modern_cnn", "ResNet-style, 4 epochs", "test accuracy", ("resnet_test_acc",), None),
+     ("bn_scratch_test_acc",)),
+    ("05_modern_cnn", "VGG-style, 3 epochs", "test accuracy", ("vgg_test_acc",)),
+    ("05_modern_cnn", "NiN-style, 2 epochs", "test accuracy", ("nin_test_acc",)),
+    ("05_modern_cnn", "GoogLeNet-style, 3 epochs", "test accuracy", ("googlenet_test_acc",)),
+    ("05_modern_cnn", "ResNet-style, 4 epochs", "test accuracy", ("resnet_test_acc",)),
     ("06_rnn_lstm", "character-level RNN, from scratch / Gluon", "validation perplexity",
-     ("rnn_scratch_val_ppl", "rnn_concise_val_ppl"), "below the unigram's / {rnn_concise_val_ppl}"),
-    ("06_rnn_lstm", "GRU, Gluon", "validation perplexity", ("gru_val_ppl",), None),
+     ("rnn_scratch_val_ppl", "rnn_concise_val_ppl")),
     ("06_rnn_lstm", "LSTM, from scratch / Gluon", "validation perplexity",
-     ("lstm_scratch_val_ppl", "lstm_concise_val_ppl"), "below the unigram's / {lstm_concise_val_ppl}"),
+     ("lstm_scratch_val_ppl", "lstm_concise_val_ppl")),
     ("07_playground", "linear model on XOR (x1, x2) / one hidden layer of 4 ReLU units", "test accuracy",
-     ("playground_xor_linear_test_acc", "playground_xor_hidden_test_acc"), None),
+     ("playground_xor_linear_test_acc", "playground_xor_hidden_test_acc")),
     ("07_playground", "spiral, default configuration (two hidden layers of 8 tanh units)", "test accuracy",
-     ("playground_spiral_test_acc",), None),
+     ("playground_spiral_test_acc",)),
 ]
 RESULTS_HEADER = ("| chapter | model | metric | this run | checked |\n"
                   "| --- | --- | --- | --- | --- |\n")
@@ -107,64 +86,43 @@ def recorded_seconds(path: Path) -> float | None:
 
 
 def table(chapters: Path = CHAPTERS) -> str:
-    """The chapter table in Markdown, from the notebooks in ``chapters``."""
-    notebooks = {path.stem: path for path in chapters.glob("*.ipynb")}
-    unknown = sorted(set(notebooks) - set(TOPICS))
+    """The chapter table in Markdown, from ``d2lhelpers.manifest`` and the notebooks in ``chapters``."""
+    found = {path.stem: path for path in chapters.glob("*.ipynb")}
+    unknown = sorted(set(found) - set(manifest.names()))
     if unknown:
-        raise SystemExit(f"error: no topic for {', '.join(unknown)}: add it to TOPICS in {Path(__file__).name}")
+        raise SystemExit(f"error: {', '.join(unknown)} not in d2lhelpers/manifest.py: add a Chapter for each")
     rows = []
-    for name, topic in TOPICS.items():
-        if name in notebooks:
-            time = format_seconds(recorded_seconds(notebooks[name]))
-            rows.append(f"| `chapters/{name}.ipynb` | {topic} | written | {time} |\n")
+    for chapter in manifest.CHAPTERS:
+        if chapter.name in found:
+            time = format_seconds(recorded_seconds(found[chapter.name]))
+            rows.append(f"| `{chapter.notebook}` | {chapter.topic} | written | {time} |\n")
         else:
-            rows.append(f"| `{name}` | {topic} | planned | |\n")
+            rows.append(f"| `{chapter.name}` | {chapter.topic} | planned | |\n")
     return HEADER + "".join(rows)
-
-
-def glued(path: Path) -> dict[str, float]:
-    """The numbers a notebook's committed outputs glued, by name."""
-    values = {}
-    for cell in json.loads(path.read_text())["cells"]:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is not None and GLUE_MIME in output.get("data", {}):
-                values[name] = float(output["data"][GLUE_MIME])
-    return values
 
 
 def results_table(chapters: Path = CHAPTERS) -> str:
     """The results table in Markdown, from the numbers glued in the notebooks in ``chapters``."""
     rows, cache = [], {}
-    for chapter, model, metric, names, template in RESULTS:
+    for chapter, model, metric, names in RESULTS:
         path = chapters / f"{chapter}.ipynb"
         if not path.is_file():
             continue
-        values = cache.setdefault(chapter, glued(path))
+        values = cache.setdefault(chapter, notebooks.glued_values(json.loads(path.read_text())))
         missing = [name for name in names if name not in values]
         if missing:
             raise SystemExit(f"error: {path.name} glues no {', '.join(missing)}: re-execute it (make book)")
         shown = " / ".join(f"{values[name]:.3f}" for name in names)
-        rows.append(f"| {int(chapter[:2])} | {model} | {metric} | {shown} | {checked(names, template)} |\n")
+        rows.append(f"| {int(chapter[:2])} | {model} | {metric} | {shown} | {checked(names)} |\n")
     return RESULTS_HEADER + "".join(rows)
 
 
-def checked(names: tuple[str, ...], template: str | None = None) -> str:
-    """The "checked" entry of a results row, with the bounds taken from ``d2lhelpers.expectations``.
+def checked(names: tuple[str, ...]) -> str:
+    """The "checked" entry of a results row: the values' bounds from ``d2lhelpers.expectations``.
 
-    Without ``template``: the values' bounds, one if they share it
-    (``">= 0.84"``), else each in turn (``"< 0.65 / > 0.95"``; a value
-    without a bound shows as empty). With ``template``: the text with each
-    ``{glue name}`` replaced by that value's bound.
+    One bound if they share it (``">= 0.84"``), else each in turn (``"< 0.65 / > 0.95"``).
     """
-    bounds = {name: expectations.describe(name) for name in names if name in expectations.EXPECTATIONS}
-    if template is not None:
-        try:
-            return template.format_map(bounds)
-        except KeyError as missing:
-            raise ValueError(f"template {template!r} names {missing}, which is not one of {names} "
-                             "with an expectation in d2lhelpers.expectations") from None
-    texts = [bounds.get(name, "") for name in names]
+    texts = [expectations.describe(name) for name in names]
     return texts[0] if len(set(texts)) == 1 else " / ".join(texts)
 
 

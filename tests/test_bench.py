@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # bench/ is a folder of the repository, not an installed package
 
-from bench import chapters, d2l_loop, micro, report, run, threads, timing  # noqa: E402
-from d2lhelpers import expectations  # noqa: E402
+from bench import chapters, d2l_loop, micro, report, run, threads  # noqa: E402
+from d2lhelpers import expectations, timing  # noqa: E402
 
 MIME = chapters.GLUE_MIME
 
@@ -60,7 +60,10 @@ def runs_of_every_kind():
         "01_basics": run("01_basics", chapters.EXECUTED, 80.0, {"softmax_scratch_test_acc": 0.845,
                                                                 "softmax_concise_test_acc": 0.83,
                                                                 "linreg_w_error": 0.001}),
-        "04_cnn": run("04_cnn", chapters.EXECUTED, 200.0, {"lenet_classic_test_acc": math.nan}),
+        "04_cnn": run("04_cnn", chapters.EXECUTED, 200.0, {"lenet_classic_test_acc": math.nan,
+                                                           "lenet_shift_loss": 0.01,
+                                                           "lenet_shift_loss_reference": 0.2,
+                                                           "conv_max_difference": 1e-7}),
         "05_modern_cnn": run("05_modern_cnn", chapters.NOT_WRITTEN),
         "06_rnn_lstm": run("06_rnn_lstm", chapters.FAILED, 30.0, {}, "AssertionError: perplexity"),
         "07_playground": run("07_playground", chapters.NOT_RUN),
@@ -76,12 +79,14 @@ def test_compare_results_every_status():
     assert status["linreg_w_error"] == "met"
     assert status["mlp_scratch_test_acc"] == "missing"  # executed, but glued no such number
     assert status["lenet_classic_test_acc"] == "not met"  # NaN
+    assert status["lenet_shift_loss"] == "met"  # a relative bound, checked against the glued reference
     assert status["resnet_test_acc"] == "not written"
     assert status["lstm_concise_val_ppl"] == "missing"  # the chapter failed before gluing it
     assert status["playground_spiral_test_acc"] == "not run"
     assert status["dropout_scratch_test_acc"] == "not run"  # a chapter absent from the runs
     softmax = checks["softmax_scratch_test_acc"]
-    assert (softmax.value, softmax.expected, softmax.d2l, softmax.chapter) == (0.845, ">= 0.84", "0.846", "01_basics")
+    assert (softmax.value, softmax.expected, softmax.chapter) == (0.845, ">= 0.84", "01_basics")
+    assert softmax.d2l == "0.846 (d2l-zh 1st edition, MXNet, section 3.6)"
 
 
 def test_compare_times_and_book_total():
@@ -279,7 +284,8 @@ def test_markdown_and_json_files(tmp_path):
     for expected in ("| part | what | this run | expected | verdict |",
                      "| result | ch. 1 softmax regression, from scratch | 0.845 | >= 0.84 | met |",
                      "| 06_rnn_lstm | failed | 30.0 | 240 | - | AssertionError: perplexity |",
-                     "| 1 | softmax regression, Gluon | softmax_concise_test_acc | 0.830 | >= 0.84 | 0.846 | not met |",
+                     "| 1 | softmax regression, Gluon | softmax_concise_test_acc | 0.830 | >= 0.84 | "
+                         "0.846 (d2l-zh 1st edition, MXNet, section 3.7) | not met |",
                      "| MLP | book | 8,000 | 0.125 | 0.125 | 9.60 | 24.0% |",
                      "| 2 threads | busy | - |  | timed out |",
                      "* idle: fastest is 1 thread.", "## How it was measured", "* a note on the method"):
@@ -329,3 +335,24 @@ def test_parts_and_quick_mode(monkeypatch):
         with pytest.raises(SystemExit):
             run.arguments(bad)
     assert run.arguments(["--chapters", "04_cnn"]).chapters == ["04_cnn"]
+
+
+def test_median_seconds_warms_up_then_takes_the_median(monkeypatch):
+    calls = []
+    monkeypatch.setattr(timing, "seconds", lambda fn: calls.append(fn) or [9.0, 1.0, 3.0, 2.0][len(calls) - 1])
+    assert timing.median_seconds(lambda: None, repeats=3) == 2.0  # the warm-up's 9.0 is left out
+    assert len(calls) == 4
+    with pytest.raises(ValueError, match="repeats"):
+        timing.median_seconds(lambda: None, repeats=0)
+    with pytest.raises(ValueError, match="warmup"):
+        timing.median_seconds(lambda: None, warmup=-1)
+
+
+def test_a_relative_result_without_its_reference_is_missing():
+    runs = {"04_cnn": chapters.ChapterRun("04_cnn", chapters.EXECUTED, 1.0, {"lenet_shift_loss": 0.5,
+                                                                             "lenet_shift_loss_reference": 0.2})}
+    status = {c.name: c.status for c in chapters.compare_results(runs)}
+    assert status["lenet_shift_loss"] == "not met"  # 0.5 is not below 1 x 0.2
+    del runs["04_cnn"].values["lenet_shift_loss_reference"]
+    status = {c.name: c.status for c in chapters.compare_results(runs)}
+    assert status["lenet_shift_loss"] == "missing"

@@ -3,19 +3,18 @@ import ast
 import importlib.util
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from d2lhelpers import expectations
+from d2lhelpers import expectations, manifest, results
 from d2lhelpers.expectations import Expectation
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
-RESULTS_HEADING = "# Results of this run"
-GLUE_MIME = "application/papermill.record/text/plain"
 
 
 def load_chapter_table():
@@ -26,6 +25,8 @@ def load_chapter_table():
 
 
 chapter_table = load_chapter_table()
+GLUE_MIME = chapter_table.notebooks.GLUE_MIME
+RESULTS_HEADING = results.HEADING
 
 
 # --- bounds ---------------------------------------------------------------------------------------
@@ -92,8 +93,9 @@ def test_published_targets():
     assert {name: expectations.expectation(name).at_least for name in targets} == targets
     assert expectations.expectation("lstm_concise_val_ppl").at_most == 5.0
     assert expectations.expectation("rnn_concise_val_ppl").at_most == 6.0
-    assert expectations.expectation("softmax_concise_test_acc").d2l == "0.846"
-    assert expectations.expectation("resnet_test_acc").d2l == "0.911 - 0.928 (at 96x96)"
+    assert expectations.expectation("softmax_concise_test_acc").d2l == "0.846 (d2l-zh 1st edition, MXNet, section 3.7)"
+    assert expectations.expectation("resnet_test_acc").d2l == \
+        "0.911 - 0.928 (d2l-zh 1st edition, MXNet, section 5.11: 96x96)"
     assert expectations.time_budget("04_cnn") == 180
     assert expectations.time_budget("05_modern_cnn") == 600
     assert expectations.time_budget("06_rnn_lstm") == 240
@@ -101,7 +103,7 @@ def test_published_targets():
     assert expectations.BOOK_SECONDS == 1500
     assert set(expectations.for_chapter("05_modern_cnn")) == {
         "alexnet_test_acc", "bn_scratch_test_acc", "vgg_test_acc", "nin_test_acc", "googlenet_test_acc",
-        "resnet_test_acc"}
+        "resnet_test_acc", "bn_max_difference", "bn_lr1_val_acc_gain"}
 
 
 # --- bad input ------------------------------------------------------------------------------------
@@ -122,8 +124,8 @@ def test_malformed_expectations_are_refused():
         Expectation("01_basics", "no bound", "test accuracy")
     with pytest.raises(ValueError, match="at_least 0.9 exceeds at_most 0.1"):
         Expectation("01_basics", "empty range", "test accuracy", at_least=0.9, at_most=0.1)
-    with pytest.raises(ValueError, match="metric must be one of"):
-        Expectation("01_basics", "odd metric", "speed", at_least=1)
+    with pytest.raises(ValueError, match="fmt must be a format spec"):
+        Expectation("01_basics", "odd format", "speed", at_least=1, fmt="%d")
     with pytest.raises(ValueError, match="chapter must be one of"):
         Expectation("1_basics", "odd chapter", "test accuracy", at_least=0.5)
 
@@ -138,67 +140,31 @@ def test_import_has_no_side_effects_and_no_mxnet():
 # --- agreement with the chapters and the README ---------------------------------------------------
 
 
-def test_every_planned_chapter_has_a_budget():
-    assert list(expectations.CHAPTER_SECONDS) == list(chapter_table.TOPICS)
+def test_every_chapter_has_a_budget_from_the_manifest():
+    assert list(expectations.CHAPTER_SECONDS) == manifest.names()
     assert all(seconds > 0 for seconds in expectations.CHAPTER_SECONDS.values())
 
 
-def results_tree(path):
-    """The syntax tree of the chapter's "Results of this run" cell, or None if it has none."""
-    cell = next((c for c in json.loads(path.read_text())["cells"]
-                 if c["cell_type"] == "code" and "".join(c["source"]).lstrip().startswith(RESULTS_HEADING)), None)
-    return None if cell is None else ast.parse("".join(cell["source"]))
+def results_checks(path):
+    """The result names the chapter's "Results of this run" cell passes to ``<report>.check("name", ...)``."""
+    cell = next(c for c in json.loads(path.read_text())["cells"]
+                if c["cell_type"] == "code" and "".join(c["source"]).lstrip().startswith(RESULTS_HEADING))
+    names = set()
+    for node in ast.walk(ast.parse("".join(cell["source"]))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "check":
+            first = node.args[0]
+            if isinstance(first, ast.Constant):
+                names.add(first.value)
+            elif isinstance(first, ast.JoinedStr):  # f"{name}_test_acc" in a loop: every expectation it can be
+                pattern = "".join(v.value if isinstance(v, ast.Constant) else ".+" for v in first.values)
+                names |= {n for n in expectations.for_chapter(path.stem) if re.fullmatch(pattern, n)}
+    return names
 
 
-def glued_with_absolute_check(tree):
-    """Glue names whose value the cell compares with a number literal in an assert."""
-    glued = {}  # the glued expression's source -> glue name
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "glue"
-                and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant)):
-            glued[ast.unparse(node.args[1])] = node.args[0].value
-    found = set()
-    for test in (node.test for node in ast.walk(tree) if isinstance(node, ast.Assert)):
-        for compare in (n for n in ast.walk(test) if isinstance(n, ast.Compare)):
-            operands = [compare.left, *compare.comparators]
-            if any(isinstance(o, ast.Constant) and isinstance(o.value, (int, float)) for o in operands):
-                found |= {glued[ast.unparse(o)] for o in operands if ast.unparse(o) in glued}
-    return found
-
-
-def expectation_calls(tree):
-    """The glue names passed to expectations.<function>(...) in the cell."""
-    return {node.args[0].value for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and ast.unparse(node.func.value) == "expectations" and node.args
-            and isinstance(node.args[0], ast.Constant)}
-
-
-def test_glued_values_with_absolute_checks_have_expectations():
-    """A results cell that compares a glued value with a literal bound has that bound here too."""
-    unchecked = {}
+def test_each_chapter_checks_exactly_its_own_expectations():
+    """Every expectation of a chapter is a row of its results cell, and the cell checks no other."""
     for path in CHAPTERS:
-        tree = results_tree(path)
-        missing = (glued_with_absolute_check(tree) if tree else set()) - set(expectations.EXPECTATIONS)
-        if missing:
-            unchecked[path.name] = sorted(missing)
-    assert not unchecked, f"add these to d2lhelpers.expectations: {unchecked}"
-
-
-def test_results_cells_name_known_expectations_of_their_own_chapter():
-    for path in CHAPTERS:
-        tree = results_tree(path)
-        for name in expectation_calls(tree) if tree else ():
-            assert expectations.expectation(name).chapter == path.stem, f"{path.name} checks {name}"
-
-
-def test_rewired_chapters_take_their_bounds_from_expectations():
-    """Chapters 2, 3, 4, 6 and 7 check every expectation of theirs through this module."""
-    for stem in ("02_overfitting", "03_backprop", "04_cnn", "06_rnn_lstm", "07_playground"):
-        path = ROOT / "chapters" / f"{stem}.ipynb"
-        tree = results_tree(path)
-        assert expectation_calls(tree) == set(expectations.for_chapter(stem)), path.name
-        assert not glued_with_absolute_check(tree), f"{path.name} still compares glued values with literals"
+        assert results_checks(path) == set(expectations.for_chapter(path.stem)), path.name
 
 
 def test_every_expectation_of_a_written_chapter_is_glued():
@@ -207,7 +173,9 @@ def test_every_expectation_of_a_written_chapter_is_glued():
         glued = {o.get("metadata", {}).get("scrapbook", {}).get("name")
                  for cell in json.loads(path.read_text())["cells"] for o in cell.get("outputs", [])
                  if GLUE_MIME in o.get("data", {})}
-        missing = set(expectations.for_chapter(path.stem)) - glued
+        wanted = set(expectations.for_chapter(path.stem))
+        wanted |= {f"{name}_reference" for name in wanted if expectations.expectation(name).relative_to}
+        missing = wanted - glued
         assert not missing, f"{path.name} glues no {sorted(missing)}"
 
 
@@ -215,10 +183,27 @@ def test_readme_checked_column_comes_from_expectations():
     assert chapter_table.checked(("softmax_scratch_test_acc", "softmax_concise_test_acc")) == ">= 0.84"
     assert chapter_table.checked(("playground_xor_linear_test_acc", "playground_xor_hidden_test_acc")) == \
         "< 0.65 / > 0.95"
-    assert chapter_table.checked(("gru_val_ppl",)) == ""
-    assert chapter_table.checked(("rnn_scratch_val_ppl", "rnn_concise_val_ppl"),
-                                 "below the unigram's / {rnn_concise_val_ppl}") == "below the unigram's / <= 6.0"
-    with pytest.raises(ValueError, match="names 'gru_val_ppl'"):
-        chapter_table.checked(("gru_val_ppl",), "{gru_val_ppl}")
-    for _, _, _, names, template in chapter_table.RESULTS:
-        chapter_table.checked(names, template)  # every row renders
+    assert chapter_table.checked(("rnn_scratch_val_ppl", "rnn_concise_val_ppl")) == \
+        "< 1 x the unigram model's / <= 6.0"
+    for _, _, _, names in chapter_table.RESULTS:
+        chapter_table.checked(names)  # every row renders
+
+
+def test_relative_bounds():
+    assert expectations.meets("rnn_scratch_val_ppl", 5.0, reference=16.7)
+    assert not expectations.meets("rnn_scratch_val_ppl", 16.7, reference=16.7)  # strict: below, not equal
+    assert expectations.meets("poly_overfit_test_loss", 10.0, reference=1.0)
+    assert not expectations.meets("poly_overfit_test_loss", 9.9, reference=1.0)
+    assert not expectations.meets("wd_w_norm_best", 1.5, reference=14.0)
+    assert expectations.meets("wd_w_norm_best", 1.4, reference=14.0)
+    assert not expectations.meets("rnn_scratch_val_ppl", 5.0, reference=math.nan)
+    assert expectations.in_words("rnn_scratch_val_ppl") == "below the unigram model's"
+    assert expectations.in_words("poly_overfit_test_loss") == "at least 10 times its training loss"
+    assert expectations.in_words("wd_w_norm_best") == "at most 0.1 times the norm without weight decay"
+    assert expectations.in_words("rnn_unclipped_val_ppl") == "at least the unigram model's"
+    with pytest.raises(ValueError, match="reference must be given"):
+        expectations.meets("rnn_scratch_val_ppl", 5.0)
+    with pytest.raises(ValueError, match="reference must be None"):
+        expectations.meets("rnn_concise_val_ppl", 5.0, reference=16.7)
+    with pytest.raises(ValueError, match="reference must be a number"):
+        expectations.meets("rnn_scratch_val_ppl", 5.0, reference="16.7")

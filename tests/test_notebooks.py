@@ -17,12 +17,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from IPython.core.inputtransformer2 import TransformerManager
+
+from d2lhelpers import results
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 SAVED = re.compile(r"^# Saved in (d2lhelpers\.\w+)")  # reader-facing marker atop a code cell
-RESULTS_HEADING = "# Results of this run"
+RESULTS_HEADING = results.HEADING
 EXERCISES = re.compile(r"^## Exercises\s*$", re.MULTILINE)
 # Test talk a reader should not see: words (whole words, any case) and phrases.
 TEST_TALK = re.compile(r"\b(target|targets|ci|nbval|assert|asserts|asserted|any seed|our machine|in our trials)\b",
@@ -41,6 +42,7 @@ def load_script(name):
 
 
 build = load_script("build")
+python_of = build.notebooks.python_of  # a cell's source as plain Python (IPython magics turned into calls)
 chapter_table = load_script("chapter_table")
 
 
@@ -51,11 +53,6 @@ def read(path):
 def code_cells(path):
     cells = json.loads(path.read_text())["cells"]
     return [c for c in cells if c["cell_type"] == "code" and "".join(c["source"]).strip()]
-
-
-def python_of(source):
-    """A cell's source as plain Python (IPython magics and shell escapes turned into calls)."""
-    return TransformerManager().transform_cell(source)
 
 
 def tags(cell):
@@ -86,11 +83,6 @@ def split_at_exercises(nb):
         elif cell.cell_type == "code":
             (after if in_exercises else before).append(cell)
     return before, after
-
-
-def teaching_code_cells(nb):
-    """Code cells that teach: neither exercise cells nor the results cell."""
-    return [cell for cell in split_at_exercises(nb)[0] if not is_results_cell(cell)]
 
 
 # --- the committed notebooks -------------------------------------------------------------------
@@ -149,16 +141,16 @@ def test_no_glue_roles_in_prose(path):
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_results_cell(path):
-    """One "Results of this run" cell closes the chapter: hidden input, glued numbers, a table.
+    """One short "Results of this run" cell closes the chapter: the results helper, its input collapsed.
 
     It is the last code cell but for the exercise cells (code cells after the
-    "## Exercises" heading, which readers fill in). Chapter 0 has no results to
-    report, so there the cell is optional.
+    "## Exercises" heading, which readers fill in). It makes a
+    ``results.Report`` and shows it as a table; its input is hidden in the
+    HTML book (tag ``hide-input``) and collapsed in JupyterLab
+    (``metadata.jupyter.source_hidden``).
     """
     nb = read(path)
     found = [cell for cell in nb.cells if is_results_cell(cell)]
-    if path.name == "00_introduction.ipynb" and not found:
-        pytest.skip("chapter 0 has no results cell")
     assert len(found) == 1, \
         f"{path.name}: want one code cell starting with the line '{RESULTS_HEADING}', found {len(found)}"
     cell = found[0]
@@ -167,25 +159,46 @@ def test_results_cell(path):
     later = [cell_name(path, c) for c in code[code.index(cell) + 1:] if c not in exercises]
     assert not later, f"{path.name}: code cells after the results cell (only exercise cells may follow): {later}"
     assert "hide-input" in tags(cell), f"{path.name}: tag the results cell 'hide-input' (tags: {tags(cell)})"
-    glued = [node for node in ast.walk(ast.parse(python_of(cell.source))) if is_glue_call(node)
-             and any(k.arg == "display" and isinstance(k.value, ast.Constant) and k.value.value is False
-                     for k in node.keywords)]
-    assert glued, f"{path.name}: the results cell glues no number with glue(..., display=False)"
+    assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, \
+        f"{path.name}: collapse the results cell's input in JupyterLab (metadata.jupyter.source_hidden)"
+    lines = cell.source.strip().splitlines()
+    assert len(lines) <= 20, f"{path.name}: the results cell has {len(lines)} lines; keep it to the rows (at most 20)"
+    calls = {ast.unparse(node.func) for node in ast.walk(ast.parse(python_of(cell.source)))
+             if isinstance(node, ast.Call)}
+    assert "Report" in calls and "results.show" in calls, \
+        f"{path.name}: the results cell must make a results.Report and call its show() (calls: {sorted(calls)})"
     assert any("text/html" in output.get("data", {}) for output in cell.outputs), \
         f"{path.name}: the results cell shows no table (no text/html output)"
 
 
+def machinery(source):
+    """The test machinery a code cell uses: "assert", "glue(" and "myst_nb" (an import of it)."""
+    kinds = set()
+    for node in ast.walk(ast.parse(python_of(source))):
+        if isinstance(node, ast.Assert):
+            kinds.add("assert")
+        elif is_glue_call(node):
+            kinds.add("glue(")
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names = [getattr(node, "module", None) or ""] + [alias.name for alias in node.names]
+            if any(name.split(".")[0] == "myst_nb" for name in names):
+                kinds.add("myst_nb")
+    return kinds
+
+
+def test_machinery_detection():
+    assert machinery("assert x > 0\nglue('a', 1, display=False)\nfrom myst_nb import glue") == \
+        {"assert", "glue(", "myst_nb"}
+    assert machinery("import myst_nb.ext") == {"myst_nb"}
+    assert machinery("results.check('a', 1)\nresults.show()\nprint('assert glue myst_nb')") == set()
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
-def test_teaching_cells_have_no_asserts_or_glue(path):
-    """Checks and glue live in the results cell (and exercise self-checks), not in teaching cells."""
-    offending = []
-    for cell in teaching_code_cells(read(path)):
-        tree = ast.parse(python_of(cell.source))
-        kinds = {"assert" for node in ast.walk(tree) if isinstance(node, ast.Assert)}
-        kinds |= {"glue(" for node in ast.walk(tree) if is_glue_call(node)}
-        if kinds:
-            offending.append(f"{cell_name(path, cell)}: {', '.join(sorted(kinds))}")
-    assert not offending, "move these into the 'Results of this run' cell:\n" + "\n".join(offending)
+def test_no_test_machinery_in_chapter_code(path):
+    """No assert, glue call or myst_nb import in any code cell: the results helper does that work."""
+    offending = [f"{cell_name(path, cell)}: {', '.join(sorted(kinds))}" for cell in read(path).cells
+                 if cell.cell_type == "code" and (kinds := machinery(cell.source))]
+    assert not offending, "test machinery in chapter cells (use d2lhelpers.results):\n" + "\n".join(offending)
 
 
 def ends_with_semicolon(source):
@@ -313,7 +326,7 @@ def test_chapter_table_times_and_status(tmp_path, monkeypatch):
         f"intro\n{chapter_table.BEGIN}\n{chapter_table.table(tmp_path)}{chapter_table.END}\nmiddle\n"
         f"{chapter_table.RESULTS_BEGIN}\n{chapter_table.RESULTS_HEADER}{chapter_table.RESULTS_END}\nrest\n")
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "99_unknown.ipynb")
-    with pytest.raises(SystemExit, match="no topic for 99_unknown"):
+    with pytest.raises(SystemExit, match="99_unknown not in d2lhelpers/manifest.py"):
         chapter_table.table(tmp_path)
 
 
@@ -321,7 +334,7 @@ def test_results_table_reads_the_glued_numbers(tmp_path):
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("glue(...)")
     cell.outputs = [nbformat.v4.new_output(
-        "display_data", data={chapter_table.GLUE_MIME: str(value)},
+        "display_data", data={build.notebooks.GLUE_MIME: str(value)},
         metadata={"scrapbook": {"name": name, "mime_prefix": "application/papermill.record/"}})
         for name, value in (("lenet_classic_test_acc", 0.89551), ("lenet_modern_test_acc", 0.9098))]
     nb.cells.append(cell)
@@ -351,39 +364,84 @@ def tiny_notebook(path, seed_call="runtime.set_seed(3)", code="x = 6 * 7\nprint(
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    """build.py pointed at a d2lhelpers folder and requirements.txt in tmp_path, with no D2L_SEED."""
+    """The build pointed at a helper package and requirements.txt in tmp_path, with no D2L_SEED.
+
+    The package: ``a`` imports ``b``; ``text`` stands alone; ``sub`` is a
+    subpackage whose ``__init__`` imports its module ``part`` relatively.
+    """
     package = tmp_path / "d2lhelpers"
-    package.mkdir()
-    (package / "a.py").write_text("A = 1\n")
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text('"""The package."""\n')
+    (package / "a.py").write_text('"""Module a."""\nfrom d2lhelpers import b\n\nA = b.B + 1\n')
     (package / "b.py").write_text("B = 2\n")
+    (package / "text.py").write_text('def tokenize(line):\n    """Split a line."""\n    return line.split()\n')
+    (package / "sub" / "__init__.py").write_text("from .part import P\n")
+    (package / "sub" / "part.py").write_text("P = 3\n")
     (tmp_path / "requirements.txt").write_text("mxnet==1.9.1\n")
-    monkeypatch.setattr(build, "PACKAGE", package)
-    monkeypatch.setattr(build, "REQUIREMENTS", tmp_path / "requirements.txt")
+    monkeypatch.setattr(build.notebooks, "PACKAGE", package)
+    monkeypatch.setattr(build.notebooks, "REQUIREMENTS", tmp_path / "requirements.txt")
     monkeypatch.delenv(build.SEED_VARIABLE, raising=False)
     return tmp_path
 
 
-def test_code_hash_covers_cells_package_and_requirements(project):
+def test_helper_modules_follow_imports_transitively(project):
+    modules = build.notebooks.helper_modules
+    assert list(modules(["from d2lhelpers import a"])) == ["d2lhelpers", "d2lhelpers.a", "d2lhelpers.b"]
+    assert list(modules(["import d2lhelpers.text as t"])) == ["d2lhelpers", "d2lhelpers.text"]
+    assert list(modules(["from d2lhelpers.sub import P"])) == ["d2lhelpers", "d2lhelpers.sub", "d2lhelpers.sub.part"]
+    assert list(modules(["%time x = 1", "import numpy"])) == []  # magics are read, other packages ignored
+
+
+def hashes(project, sources):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    return build.code_sha256(nb)
+
+
+def test_code_hash_ignores_comments_and_docstrings_of_helpers(project):
+    before = {name: hashes(project, [f"from d2lhelpers import {name}"]) for name in ("a", "text")}
+    (project / "d2lhelpers" / "text.py").write_text(
+        "# a comment\ndef tokenize(line):\n    \"\"\"Split a line at white space.\"\"\"\n\n"
+        "    return line.split()  # on spaces\n")
+    (project / "d2lhelpers" / "a.py").write_text("from d2lhelpers import b\n\nA = b.B + 1  # no docstring now\n")
+    (project / "d2lhelpers" / "__init__.py").write_text('"""The package, described anew."""\n')
+    assert {name: hashes(project, [f"from d2lhelpers import {name}"]) for name in ("a", "text")} == before
+
+
+def test_code_hash_changes_only_for_chapters_that_import_the_changed_code(project):
+    sources = {"text chapter": ["from d2lhelpers import text"], "a chapter": ["from d2lhelpers import a"],
+               "sub chapter": ["from d2lhelpers import sub"]}
+    before = {name: hashes(project, s) for name, s in sources.items()}
+
+    def changed():
+        now = {name: hashes(project, s) for name, s in sources.items()}
+        return {name for name in now if now[name] != before[name]}
+
+    (project / "d2lhelpers" / "text.py").write_text("def tokenize(line):\n    return line.split(',')\n")
+    assert changed() == {"text chapter"}
+    (project / "d2lhelpers" / "text.py").write_text('def tokenize(line):\n    """Split a line."""\n'
+                                                    "    return line.split()\n")
+    assert changed() == set()
+    (project / "d2lhelpers" / "b.py").write_text("B = 3\n")  # imported by a: a's chapter re-executes
+    assert changed() == {"a chapter"}
+    (project / "d2lhelpers" / "b.py").write_text("B = 2\n")
+    (project / "d2lhelpers" / "sub" / "part.py").write_text("P = 4\n")
+    assert changed() == {"sub chapter"}
+    (project / "d2lhelpers" / "sub" / "part.py").write_text("P = 3\n")
+    (project / "d2lhelpers" / "__init__.py").write_text("import os\n")  # every chapter imports the package
+    assert changed() == set(sources)
+
+
+def test_code_hash_covers_cells_and_requirements_not_markdown(project):
     nb = read(tiny_notebook(project / "nb.ipynb"))
     before = build.code_sha256(nb)
-    assert build.code_sha256(nb) == before
     nb.cells[0].source += "\n# a markdown change does not count"
     assert build.code_sha256(nb) == before
-    changes = [
-        lambda: (project / "d2lhelpers" / "b.py").write_text("B = 3\n"),       # a source changes
-        lambda: (project / "d2lhelpers" / "c.py").write_text(""),              # a module is added
-        lambda: (project / "d2lhelpers" / "c.py").rename(project / "d2lhelpers" / "d.py"),  # or renamed
-        lambda: (project / "requirements.txt").write_text("mxnet==1.9.0\n"),   # a pin changes
-        lambda: setattr(nb.cells[2], "source", "x = 6 * 8"),                   # a code cell changes
-    ]
-    seen = {before}
-    for change in changes:
-        change()
-        now = build.code_sha256(nb)
-        assert now not in seen
-        seen.add(now)
-    (project / "d2lhelpers" / "notes.txt").write_text("not Python")
-    assert build.code_sha256(nb) == now
+    nb.cells[2].source = "x = 6 * 8"
+    after_cell = build.code_sha256(nb)
+    assert after_cell != before
+    (project / "requirements.txt").write_text("mxnet==1.9.0\n")
+    assert build.code_sha256(nb) not in (before, after_cell)
 
 
 def test_default_seed(project):
@@ -467,3 +525,27 @@ def test_failed_write_leaves_no_half_written_notebook(project, monkeypatch):
         build.execute(path)
     assert path.read_bytes() == original
     assert sorted(p.name for p in project.iterdir()) == ["d2lhelpers", "nb.ipynb", "requirements.txt"]
+
+
+# --- the template for a new chapter (CONTRIBUTING.md) ---------------------------------------------------
+
+
+def test_the_template_passes_every_notebook_check(tmp_path, monkeypatch):
+    """book/template.ipynb, made a chapter as CONTRIBUTING.md says, executes and passes the chapters' checks.
+
+    Its placeholder chapter name is replaced by a name the manifest knows, as
+    a contributor replaces it by the new chapter's.
+    """
+    monkeypatch.delenv(build.SEED_VARIABLE, raising=False)
+    source = (ROOT / "book" / "template.ipynb").read_text()
+    assert source.count('Report(\\"NN_name\\")') == 1, "the template's results cell names its chapter NN_name"
+    path = tmp_path / "00_introduction.ipynb"
+    path.write_text(source.replace('Report(\\"NN_name\\")', 'Report(\\"00_introduction\\")'))
+    build.execute(path)
+    for check in (test_outputs_were_made_by_the_current_code, test_committed_outputs_are_complete,
+                  test_chapter_structure, test_nbval_markers_are_tags, test_no_glue_roles_in_prose,
+                  test_results_cell, test_no_test_machinery_in_chapter_code,
+                  test_checked_cells_have_no_trailing_semicolon, test_prose_has_no_test_talk):
+        check(path)
+    exercise = next(c for c in read(path).cells if c.cell_type == "code" and "exercises.check" in c.source)
+    assert exercise.outputs[0]["text"] == "Exercise 1: not answered yet.\n"
