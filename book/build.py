@@ -51,9 +51,9 @@ class BuildError(Exception):
     """A reason not to execute or record a chapter; main() prints it and exits."""
 
 
-def code_sha256(nb: nbformat.NotebookNode) -> str:
-    """Hash of what a chapter's outputs depend on (``book.notebooks.code_sha256``)."""
-    return notebooks.code_sha256(nb)
+def code_sha256(nb: nbformat.NotebookNode, name: str) -> str:
+    """Hash of what the outputs of chapter ``name`` (its notebook's file name) depend on (``notebooks.code_sha256``)."""
+    return notebooks.code_sha256(nb, Path(name).stem)
 
 
 def stored_sha256(nb: nbformat.NotebookNode) -> str | None:
@@ -117,7 +117,7 @@ def execute(path: Path) -> float:
     """
     nb = nbformat.read(path, as_version=4)
     seed = check_seed(nb, path.name)
-    sha256 = code_sha256(nb)  # before executing: what the outputs are made from, even if a file changes meanwhile
+    sha256 = code_sha256(nb, path.name)  # before executing: what made the outputs, even if a file changes meanwhile
     start = time.perf_counter()
     run_notebook(nb, path.parent)
     seconds = time.perf_counter() - start
@@ -141,7 +141,7 @@ def execute_changed(force: bool, only: list[Path]) -> None:
         if only and path.resolve() not in only:
             continue
         nb = nbformat.read(path, as_version=4)
-        if not force and stored_sha256(nb) == code_sha256(nb):
+        if not force and stored_sha256(nb) == code_sha256(nb, path.name):
             print(f"{path.name}: outputs up to date", flush=True)
             continue
         check_seed(nb, path.name)

@@ -5,6 +5,11 @@
   helper modules) with docstrings and comments stripped, and the pinned
   runtime (``requirements.txt``). A docstring fix re-executes nothing; a change
   to ``text.py`` re-executes the chapters that import it, and no other.
+  Entries about other chapters are left out too: an item of a literal dict,
+  tuple or list that is a call whose first argument is another chapter's
+  name (``Expectation("04_cnn", ...)`` in ``expectations.py``,
+  ``Chapter("04_cnn", ...)`` in ``manifest.py``), so editing one chapter's
+  bound or budget re-executes that chapter alone.
   ``requirements-dev.txt`` is left out: it pins the tools that test and build
   the book (pytest, Sphinx, the linter), not what runs in a chapter's kernel.
 * ``glued_values``: the numbers a notebook's outputs recorded with
@@ -24,6 +29,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -110,22 +116,50 @@ def _without_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
-def code_fingerprint(source: str) -> str:
-    """A module's code without comments, docstrings or layout: equal for sources that run the same."""
-    return ast.dump(_without_docstrings(ast.parse(source)))
+CHAPTER_NAME = re.compile(r"\d\d_\w+")  # how a chapter is named: 04_cnn
 
 
-def code_sha256(nb: nbformat.NotebookNode, package_dir: Path | None = None, requirements: Path | None = None) -> str:
-    """Hash of what a chapter's outputs depend on (see the module's docstring).
+def _about_another_chapter(node: ast.AST, chapter: str) -> bool:
+    """Whether ``node`` is a call whose first argument names a chapter other than ``chapter``."""
+    first = node.args[0] if isinstance(node, ast.Call) and node.args else None
+    return (isinstance(first, ast.Constant) and isinstance(first.value, str)
+            and CHAPTER_NAME.fullmatch(first.value) is not None and first.value != chapter)
 
-    ``package_dir`` and ``requirements`` default to ``PACKAGE`` and ``REQUIREMENTS``, read when called.
+
+def _without_other_chapters(tree: ast.AST, chapter: str) -> ast.AST:
+    """``tree`` without the items of literal dicts, tuples and lists that are about other chapters (in place)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            kept = [(k, v) for k, v in zip(node.keys, node.values, strict=True)
+                    if not _about_another_chapter(v, chapter)]
+            node.keys, node.values = [k for k, _ in kept], [v for _, v in kept]
+        elif isinstance(node, ast.Tuple | ast.List):
+            node.elts = [e for e in node.elts if not _about_another_chapter(e, chapter)]
+    return tree
+
+
+def code_fingerprint(source: str, chapter: str | None = None) -> str:
+    """A module's code without comments, docstrings or layout: equal for sources that run the same.
+
+    With ``chapter``, entries about other chapters are left out as well (see the module's docstring).
+    """
+    tree = _without_docstrings(ast.parse(source))
+    return ast.dump(tree if chapter is None else _without_other_chapters(tree, chapter))
+
+
+def code_sha256(nb: nbformat.NotebookNode, chapter: str | None = None, package_dir: Path | None = None,
+                requirements: Path | None = None) -> str:
+    """Hash of what the outputs of ``nb``, the chapter named ``chapter``, depend on (see the module's docstring).
+
+    Without ``chapter`` no entry is left out. ``package_dir`` and ``requirements``
+    default to ``PACKAGE`` and ``REQUIREMENTS``, read when called.
     """
     requirements = REQUIREMENTS if requirements is None else requirements
     cells = [cell.source for cell in nb.cells if cell.cell_type == "code"]
     modules = helper_modules(cells, package_dir)
     payload = {
         "cells": cells,
-        "d2lhelpers": [[name, code_fingerprint(path.read_text())] for name, path in modules.items()],
+        "d2lhelpers": [[name, code_fingerprint(path.read_text(), chapter)] for name, path in modules.items()],
         "requirements.txt": requirements.read_text(),
     }
     return hashlib.sha256(json.dumps(payload).encode()).hexdigest()

@@ -92,7 +92,7 @@ def split_at_exercises(nb):
 def test_outputs_were_made_by_the_current_code(path):
     """The hash build.py recorded when it last executed the chapter matches its code and d2lhelpers now."""
     nb = read(path)
-    assert build.stored_sha256(nb) == build.code_sha256(nb), (
+    assert build.stored_sha256(nb) == build.code_sha256(nb, path.name), (
         f"{path.name}: its code, d2lhelpers or requirements.txt changed since its outputs were made; "
         "run 'make book' to re-execute it")
 
@@ -395,7 +395,7 @@ def test_helper_modules_follow_imports_transitively(project):
 def hashes(project, sources):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
-    return build.code_sha256(nb)
+    return build.code_sha256(nb, "01_a.ipynb")
 
 
 def test_code_hash_ignores_comments_and_docstrings_of_helpers(project):
@@ -432,16 +432,38 @@ def test_code_hash_changes_only_for_chapters_that_import_the_changed_code(projec
     assert changed() == set(sources)
 
 
+def test_code_hash_leaves_out_other_chapters_entries(project):
+    """Editing one chapter's bound or budget re-executes that chapter alone."""
+    bounds = project / "d2lhelpers" / "bounds.py"
+
+    def write(own, other):
+        bounds.write_text(f'BOUNDS = {{"a": Bound("01_a", {own}), "b": Bound("02_b", {other})}}\n'
+                          f'CHAPTERS = (Chapter("01_a", {own}), Chapter("02_b", {other}))\n'
+                          'KINDS = ("accuracy", "loss")\n')
+
+    write(0.8, 0.9)
+    cells = [nbformat.v4.new_code_cell("from d2lhelpers import bounds")]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    before = {name: build.code_sha256(nb, f"{name}.ipynb") for name in ("01_a", "02_b")}
+    write(0.8, 0.95)  # only 02_b's entries change
+    after = {name: build.code_sha256(nb, f"{name}.ipynb") for name in ("01_a", "02_b")}
+    assert after["01_a"] == before["01_a"] and after["02_b"] != before["02_b"]
+    write(0.85, 0.95)
+    assert build.code_sha256(nb, "01_a.ipynb") != after["01_a"]
+    bounds.write_text(bounds.read_text().replace('"loss"', '"error"'))  # code shared by every chapter
+    assert build.code_sha256(nb, "02_b.ipynb") != after["02_b"]
+
+
 def test_code_hash_covers_cells_and_requirements_not_markdown(project):
     nb = read(tiny_notebook(project / "nb.ipynb"))
-    before = build.code_sha256(nb)
+    before = build.code_sha256(nb, "nb.ipynb")
     nb.cells[0].source += "\n# a markdown change does not count"
-    assert build.code_sha256(nb) == before
+    assert build.code_sha256(nb, "nb.ipynb") == before
     nb.cells[2].source = "x = 6 * 8"
-    after_cell = build.code_sha256(nb)
+    after_cell = build.code_sha256(nb, "nb.ipynb")
     assert after_cell != before
     (project / "requirements.txt").write_text("mxnet==1.9.0\n")
-    assert build.code_sha256(nb) not in (before, after_cell)
+    assert build.code_sha256(nb, "nb.ipynb") not in (before, after_cell)
 
 
 def test_default_seed(project):
@@ -486,7 +508,7 @@ def test_execute_records_metadata(project, monkeypatch):
     nb = read(path)
     meta = nb.metadata["d2lbook"]
     assert set(meta) == {"code_sha256", "seconds", "seed", "date"}
-    assert meta["code_sha256"] == build.code_sha256(nb) == build.stored_sha256(nb)
+    assert meta["code_sha256"] == build.code_sha256(nb, "nb.ipynb") == build.stored_sha256(nb)
     assert meta["seed"] == 3 and meta["seconds"] == round(seconds, 1) > 0
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", meta["date"])
     assert nb.cells[2].outputs[0]["text"] == "42\n"
@@ -549,3 +571,11 @@ def test_the_template_passes_every_notebook_check(tmp_path, monkeypatch):
         check(path)
     exercise = next(c for c in read(path).cells if c.cell_type == "code" and "exercises.check" in c.source)
     assert exercise.outputs[0]["text"] == "Exercise 1: not answered yet.\n"
+
+
+def test_only_chapter_6_imports_the_text_helpers():
+    """What a change to d2lhelpers/text.py re-executes, in the real book: chapter 6 and nothing else."""
+    importing = {path.stem for path in CHAPTERS
+                 if "d2lhelpers.text" in build.notebooks.helper_modules(
+                     [c.source for c in read(path).cells if c.cell_type == "code"])}
+    assert importing == {"06_rnn_lstm"}
