@@ -200,10 +200,16 @@ def test_relative_bounds():
     assert expectations.in_words("rnn_scratch_val_ppl") == "below the unigram model's"
     assert expectations.in_words("poly_overfit_test_loss") == "at least 10 times its training loss"
     assert expectations.in_words("wd_w_norm_best") == "at most 0.1 times the norm without weight decay"
-    assert expectations.in_words("rnn_unclipped_val_ppl") == "at least the unigram model's"
+    assert expectations.in_words("lstm_scratch_val_ppl") == "below the unigram model's"
     with pytest.raises(ValueError, match="reference must be given"):
         expectations.meets("rnn_scratch_val_ppl", 5.0)
     with pytest.raises(ValueError, match="reference must be None"):
         expectations.meets("rnn_concise_val_ppl", 5.0, reference=16.7)
     with pytest.raises(ValueError, match="reference must be a number"):
         expectations.meets("rnn_scratch_val_ppl", 5.0, reference="16.7")
+
+
+def test_an_upper_bound_of_zero_reads_none():
+    assert expectations.in_words("conv_shape_mismatches") == "none"
+    assert expectations.describe("conv_shape_mismatches") == "<= 0"
+    assert expectations.meets("conv_shape_mismatches", 0) and not expectations.meets("conv_shape_mismatches", 1)

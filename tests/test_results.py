@@ -1,6 +1,9 @@
 """d2lhelpers.results: the "Results of this run" table, in a reader's kernel and under the test suite."""
+import nbformat
 import pytest
+from nbclient.exceptions import CellExecutionError
 
+from book import notebooks
 from d2lhelpers import expectations, results
 from d2lhelpers.results import Report, ResultsMissed
 
@@ -89,3 +92,32 @@ def test_bad_input_is_refused_with_the_argument_named(monkeypatch):
     monkeypatch.setenv(results.STRICT_VARIABLE, "yes")
     with pytest.raises(ValueError, match="D2L_STRICT_RESULTS must be 0, 1 or unset"):
         results.strict()
+
+
+def run_in_a_kernel(tmp_path, monkeypatch, strict):
+    """A small notebook whose results cell misses a bound on purpose, executed in a fresh kernel."""
+    monkeypatch.setenv(results.STRICT_VARIABLE, "1" if strict else "0")  # the kernel inherits it
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import d2lhelpers\nfrom d2lhelpers.results import Report"),
+                nbformat.v4.new_code_cell('Report("04_cnn").check("lenet_modern_test_acc", 0.5)'
+                                          '.check("lenet_classic_test_acc", 0.85).show()'),
+                nbformat.v4.new_code_cell('print("the last cell ran")')]
+    notebooks.execute(nb, tmp_path, timeout=120)
+    return nb
+
+
+def test_a_missed_bound_in_a_readers_kernel_is_marked_and_run_all_goes_on(tmp_path, monkeypatch):
+    nb = run_in_a_kernel(tmp_path, monkeypatch, strict=False)
+    outputs = nb.cells[1].outputs
+    table = next(o for o in outputs if "text/html" in o.get("data", {}))["data"]["text/html"]
+    assert table.count(results.MISSED) == 1 and table.count(f">{results.MET}<") == 1
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert printed.startswith("1 result of this run differs") and "LeNet, modernized, test accuracy: 0.5000" in printed
+    assert nb.cells[2].outputs[0]["text"] == "the last cell ran\n"
+
+
+def test_a_missed_bound_under_the_test_suite_fails_the_cell_naming_it(tmp_path, monkeypatch):
+    with pytest.raises(CellExecutionError) as raised:
+        run_in_a_kernel(tmp_path, monkeypatch, strict=True)
+    assert "ResultsMissed" in str(raised.value) and "LeNet, modernized, test accuracy: 0.5000" in str(raised.value)
+    assert "LeNet, classic" not in str(raised.value).split("ResultsMissed")[-1]  # only the miss is named
