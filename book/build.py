@@ -38,7 +38,6 @@ from book import notebooks  # noqa: E402
 BOOK, CHAPTERS = ROOT / "book", ROOT / "chapters"
 STAGE, HTML = ROOT / "_build" / "src", ROOT / "_build" / "html"
 SEED_VARIABLE = "D2L_SEED"  # as in d2lhelpers.runtime (not imported here: it would set OMP_NUM_THREADS)
-STRICT_VARIABLE = "D2L_STRICT_RESULTS"  # as in d2lhelpers.results
 WIDGET_JS = {  # file served by the book -> where npm put it
     "require.js": "requirejs/require.js",
     "embed-amd.js": "@jupyter-widgets/html-manager/dist/embed-amd.js",
@@ -97,15 +96,7 @@ def check_seed(nb: nbformat.NotebookNode, name: str) -> int:
 
 def run_notebook(nb: nbformat.NotebookNode, cwd: Path) -> None:
     """Execute ``nb`` in place in a fresh kernel started in ``cwd``, results checked strictly; raises on failure."""
-    previous = os.environ.get(STRICT_VARIABLE)
-    os.environ[STRICT_VARIABLE] = "1"
-    try:
-        notebooks.execute(nb, cwd)
-    finally:
-        if previous is None:
-            del os.environ[STRICT_VARIABLE]
-        else:
-            os.environ[STRICT_VARIABLE] = previous
+    notebooks.execute(nb, cwd, strict=True)
 
 
 def execute(path: Path) -> float:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -38,6 +39,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE, REQUIREMENTS = ROOT / "d2lhelpers", ROOT / "requirements.txt"
 GLUE_MIME = "application/papermill.record/text/plain"  # how myst_nb.glue stores a number (its repr)
+STRICT_VARIABLE = "D2L_STRICT_RESULTS"  # as in d2lhelpers.results (not imported here: it would set OMP_NUM_THREADS)
 CELL_TIMEOUT = 600  # seconds one cell may run, as nbval's --nbval-cell-timeout in pyproject.toml
 
 
@@ -197,16 +199,28 @@ def glued_values(nb: Mapping) -> dict[str, float]:
 
 
 def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = CELL_TIMEOUT,
-            on_cell_executed: Callable[..., None] | None = None) -> None:
+            on_cell_executed: Callable[..., None] | None = None, strict: bool | None = None) -> None:
     """Execute ``nb`` in place in a fresh kernel started in ``cwd``; raises on a failing cell.
 
     The kernel inherits this process's environment. ``timeout`` is per cell.
+    ``strict`` sets ``D2L_STRICT_RESULTS`` for this execution only: True, a
+    results cell fails on a missed bound (the build); False, it marks and
+    explains it (the benchmark, as a reader's kernel); None leaves it as it is.
     """
     from nbclient import NotebookClient
 
     hooks = {} if on_cell_executed is None else {"on_cell_executed": on_cell_executed}
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}},
-                   **hooks).execute()
+    previous = os.environ.get(STRICT_VARIABLE)
+    if strict is not None:
+        os.environ[STRICT_VARIABLE] = "1" if strict else "0"
+    try:
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}},
+                       **hooks).execute()
+    finally:
+        if previous is None:
+            os.environ.pop(STRICT_VARIABLE, None)
+        else:
+            os.environ[STRICT_VARIABLE] = previous
 
 
 def write_atomically(nb: nbformat.NotebookNode, path: Path) -> None:

@@ -1,4 +1,6 @@
 """d2lhelpers.results: the "Results of this run" table, in a reader's kernel and under the test suite."""
+import os
+
 import nbformat
 import pytest
 from nbclient.exceptions import CellExecutionError
@@ -96,13 +98,16 @@ def test_bad_input_is_refused_with_the_argument_named(monkeypatch):
 
 def run_in_a_kernel(tmp_path, monkeypatch, strict):
     """A small notebook whose results cell misses a bound on purpose, executed in a fresh kernel."""
-    monkeypatch.setenv(results.STRICT_VARIABLE, "1" if strict else "0")  # the kernel inherits it
+    monkeypatch.setenv(results.STRICT_VARIABLE, "0" if strict else "1")  # overridden for the kernel, then restored
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("import d2lhelpers\nfrom d2lhelpers.results import Report"),
                 nbformat.v4.new_code_cell('Report("04_cnn").check("lenet_modern_test_acc", 0.5)'
                                           '.check("lenet_classic_test_acc", 0.85).show()'),
                 nbformat.v4.new_code_cell('print("the last cell ran")')]
-    notebooks.execute(nb, tmp_path, timeout=120)
+    try:
+        notebooks.execute(nb, tmp_path, timeout=120, strict=strict)
+    finally:
+        assert os.environ[results.STRICT_VARIABLE] == ("0" if strict else "1")
     return nb
 
 
