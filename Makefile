@@ -30,13 +30,13 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml | check-python
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab chapters/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
-# Everyday checks, no notebook re-execution: lint, unit tests, the checks on the
+# Everyday checks, no chapter re-execution: lint, unit tests, the checks on the
 # committed notebooks, the HTML build and the browser test. Runs every step and
 # fails at the end if any failed, so one run shows all problems.
 check: html
 	@status=0; \
 	echo "$(VENV)/bin/ruff check $(LINT)"; $(VENV)/bin/ruff check $(LINT) || status=1; \
-	echo "$(PY) -m pytest tests"; $(PY) -m pytest tests || status=1; \
+	echo "$(PY) -m pytest tests -m 'not slow'"; $(PY) -m pytest tests -m "not slow" || status=1; \
 	if [ $$status -ne 0 ]; then echo "make check: FAILED (see ruff and pytest output above)" >&2; fi; \
 	exit $$status
 

@@ -5,9 +5,10 @@ One module per concern:
 * ``manifest``: the book's chapters (titles, default seeds, time budgets).
 * ``expectations`` and ``results``: the bounds each chapter's results must meet, and the
   "Results of this run" table that shows and checks them.
-* ``runtime``: CPU threads, seeds and versions.
+* ``runtime``: CPU threads, seeds, the device to train on, and versions.
 * ``data``: data sets (verified downloads, IDX files) and minibatches.
-* ``train``: metrics and the training loop every chapter uses.
+* ``train``: metrics and the training loop every chapter uses, on one device or several.
+* ``optim``: updaters (minibatch SGD, Gluon trainers), learning-rate schedules, gradient clipping.
 * ``plot``: figures and live training plots in notebooks.
 * ``figures``: the book's diagrams, drawn by code.
 * ``text``: tokens, vocabularies and minibatches of subsequences for language models.

@@ -24,3 +24,13 @@ def positive_int(name: str, value) -> int:
 def non_negative_int(name: str, value) -> int:
     """Return ``value`` if it is an int >= 0 (``True`` is not), else raise ValueError naming ``name``."""
     return _int_at_least(name, value, 0, "non-negative")
+
+
+def device_or_none(name: str, value):
+    """Return ``value`` if it is an MXNet device (``mx.cpu()``, ``mx.gpu(0)``) or None, else raise ValueError."""
+    import mxnet  # imported here: runtime uses this module before MXNet may load
+
+    if value is not None and not isinstance(value, mxnet.Context):
+        raise ValueError(f"{name} must be an MXNet device such as mx.cpu() or runtime.device(), or None; "
+                         f"got {value!r}")
+    return value

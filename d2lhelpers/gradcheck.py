@@ -76,7 +76,7 @@ def numerical_gradient(f: Objective, params: Params, eps: float = 1e-6) -> dict[
             evaluations = []
             for shifted in (original + eps, original - eps):
                 value[index] = shifted
-                trial = {k: np.array(v, dtype="float64") for k, v in values.items()}
+                trial = {k: np.array(v, dtype="float64", ctx=params[k].ctx) for k, v in values.items()}
                 evaluations.append(_scalar(f(trial), "f"))
             value[index] = original
             grad[index] = (evaluations[0] - evaluations[1]) / (2 * eps)

@@ -17,6 +17,8 @@ import math
 from mxnet import np
 from mxnet.gluon import nn
 
+from d2lhelpers import train
+
 TRAINING_FACTOR = 3
 COUNTED_LAYERS = (nn.Dense, nn.Conv1D, nn.Conv2D, nn.Conv3D)
 
@@ -85,7 +87,7 @@ def forward_flops(net: nn.Block, example_shape: tuple[int, ...]) -> int:
 
     net.apply(watch)
     try:
-        net(np.zeros((1, *example_shape)))
+        net(np.zeros((1, *example_shape), ctx=train.device_of(net)))
     finally:
         for handle in handles:
             handle.detach()

@@ -1,4 +1,4 @@
-"""Process set-up shared by every chapter: CPU threads, seeds, versions.
+"""Process set-up shared by every chapter: CPU threads, seeds, the device, versions.
 
 This module must not import MXNet at import time: ``configure_threads`` has
 to run before MXNet's engine starts, because MXNet reads ``OMP_NUM_THREADS``
@@ -16,6 +16,7 @@ import warnings
 from pathlib import Path
 
 SEED_VARIABLE = "D2L_SEED"
+DEVICE_VARIABLE = "D2L_DEVICE"
 
 
 def _cgroup_cpu_limit(root: Path = Path("/sys/fs/cgroup")) -> float | None:
@@ -124,6 +125,56 @@ def set_seed(default: int) -> int:
     return seed
 
 
+def parse_devices(raw: str) -> list[tuple[str, int]]:
+    """Read a device setting such as ``"gpu"``, ``"gpu:1"`` or ``"cpu:0,cpu:1"`` as (kind, number) pairs.
+
+    A kind without a number means number 0. Raises a ValueError naming
+    ``$D2L_DEVICE`` for anything else.
+    """
+    found = []
+    for part in raw.split(","):
+        match = re.fullmatch(r"\s*(cpu|gpu)(?::(\d+))?\s*", part.lower())
+        if match is None:
+            raise ValueError(f"{DEVICE_VARIABLE} must be 'cpu', 'gpu', 'cpu:N' or 'gpu:N' (several joined by "
+                             f"commas, such as 'gpu:0,gpu:1'), got {raw!r}")
+        found.append((match.group(1), int(match.group(2) or 0)))
+    if len(set(found)) != len(found):
+        raise ValueError(f"{DEVICE_VARIABLE} names a device twice: {raw!r}")
+    return found
+
+
+def devices() -> list:
+    """The MXNet devices (contexts) the book trains on.
+
+    Every GPU MXNet sees, or the CPU when it sees none. ``$D2L_DEVICE``
+    overrides that: ``cpu``, ``gpu``, ``cpu:N`` or ``gpu:N``, or several
+    joined by commas; asking for a GPU that MXNet cannot see is an error
+    that says how many it sees.
+    """
+    import mxnet
+
+    visible = mxnet.context.num_gpus()
+    raw = os.environ.get(DEVICE_VARIABLE, "").strip()
+    if not raw:
+        return [mxnet.gpu(i) for i in range(visible)] or [mxnet.cpu()]
+    chosen = parse_devices(raw)
+    missing = [f"gpu:{i}" for kind, i in chosen if kind == "gpu" and i >= visible]
+    if missing:
+        raise ValueError(f"{DEVICE_VARIABLE}={raw!r} asks for {', '.join(missing)}, but MXNet sees {visible} GPU(s) "
+                         "(a GPU needs MXNet's CUDA build, such as mxnet-cu117, and a driver; see the README). "
+                         f"Unset {DEVICE_VARIABLE} or set it to 'cpu'.")
+    return [mxnet.gpu(i) if kind == "gpu" else mxnet.cpu(i) for kind, i in chosen]
+
+
+def device():
+    """The one device a chapter trains on: the first of ``devices()`` (the first GPU, else the CPU).
+
+    Chapters create parameters and minibatches there (``ctx=device``) and
+    move arrays with ``x.as_in_context(device)``.
+    """
+    return devices()[0]
+
+
 def environment_report() -> dict[str, str]:
     """Versions and settings a reader should check first when something fails."""
     import d2l
@@ -140,4 +191,5 @@ def environment_report() -> dict[str, str]:
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "(unset)"),
         "usable CPUs": str(usable_cpus()),
         "GPUs": str(mxnet.context.num_gpus()),
+        "device": str(device()),
     }

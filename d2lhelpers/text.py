@@ -8,10 +8,11 @@ from __future__ import annotations
 import collections
 from collections.abc import Iterable, Iterator, Sequence
 
+import mxnet as mx
 import numpy
 from mxnet import np
 
-from d2lhelpers.checks import as_numpy, positive_int
+from d2lhelpers.checks import as_numpy, device_or_none, positive_int
 
 UNKNOWN = "<unk>"
 
@@ -83,10 +84,13 @@ class SubsequenceBatches:
     Randomness comes from ``rng`` (a NumPy ``Generator``), or from NumPy's
     global generator when it is None. Tokens that do not fill a whole
     minibatch at the end are left out; ``len()`` is the same every epoch.
+    The minibatches are made on ``device`` (MXNet's default device, the
+    CPU, when None).
     """
 
     def __init__(self, corpus: Sequence[int], batch_size: int, num_steps: int, sampling: str = "random",
-                 random_offset: bool = True, rng: numpy.random.Generator | None = None):
+                 random_offset: bool = True, rng: numpy.random.Generator | None = None,
+                 device: mx.Context | None = None):
         positive_int("batch_size", batch_size)
         positive_int("num_steps", num_steps)
         if sampling not in ("random", "sequential"):
@@ -100,7 +104,7 @@ class SubsequenceBatches:
         if tokens.size < needed:
             raise ValueError(f"corpus has {tokens.size} tokens; one minibatch of batch_size={batch_size} "
                              f"subsequences of num_steps={num_steps} needs at least {needed}")
-        self.tokens = np.array(tokens, dtype="int32")
+        self.tokens = np.array(tokens, dtype="int32", ctx=device_or_none("device", device))
         self.batch_size, self.num_steps, self.sampling = batch_size, num_steps, sampling
         self.random_offset, self.rng = random_offset, rng
         self.num_batches = (tokens.size - 1 - max_offset) // (batch_size * num_steps)
@@ -129,5 +133,5 @@ class SubsequenceBatches:
         order = (numpy.random if self.rng is None else self.rng).permutation(n * b)
         X, Y = X.reshape(n * b, t), Y.reshape(n * b, t)
         for k in range(n):
-            index = np.array(order[k * b:(k + 1) * b], dtype="int32")
+            index = np.array(order[k * b:(k + 1) * b], dtype="int32", ctx=self.tokens.ctx)
             yield np.take(X, index, axis=0), np.take(Y, index, axis=0)

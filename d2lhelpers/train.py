@@ -1,4 +1,4 @@
-"""The book's training loop, with its metrics, updaters and learning-rate schedules.
+"""The book's training loop and its metrics (updaters and schedules are in ``optim``).
 
 One loop, ``Loop``, trains every model of the book: classifiers and
 regressions, language models whose hidden state is carried from one
@@ -11,6 +11,10 @@ The loop keeps its running sums (loss, correct predictions) as MXNet arrays
 and reads them back once per epoch: turning a value into a Python number
 after every minibatch would make Python wait for MXNet's asynchronous engine
 at every step.
+
+Models train on a device (``runtime.device()``: a GPU when MXNet sees one,
+else the CPU). The loop and the evaluation helpers move each minibatch to
+the model's device; ``Loop`` can also split each one across several devices.
 """
 from __future__ import annotations
 
@@ -24,10 +28,33 @@ import mxnet as mx
 from mxnet import autograd, gluon, np
 
 from d2lhelpers import plot
-from d2lhelpers.checks import non_negative_int, positive_int
+from d2lhelpers.checks import positive_int
+from d2lhelpers.optim import ScheduledSGD, clip_gradients
 
 Batches = Iterable[tuple[np.ndarray, np.ndarray]]
 Updater = gluon.Trainer | Callable[[int], None]  # a Trainer, or a function of the loss-value count
+Devices = mx.Context | Sequence[mx.Context] | None
+
+
+def device_of(model: Any) -> mx.Context | None:
+    """Where a Gluon Block's parameters, or a ``ScheduledSGD``'s arrays, live (the first device if several).
+
+    None when that is unknown: a plain function, or a Block not initialized.
+    """
+    if isinstance(model, ScheduledSGD):
+        return model.params[0].ctx if model.params else None
+    if isinstance(model, gluon.Block):
+        for param in model.collect_params().values():
+            try:
+                return param.list_ctx()[0]
+            except RuntimeError:  # not initialized
+                break
+    return None
+
+
+def _to(device: mx.Context | None, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``arrays`` on ``device`` (no copy for those already there; unchanged when device is None)."""
+    return arrays if device is None else tuple(a.as_in_context(device) for a in arrays)
 
 
 # ----------------------------------------------------------------- metrics
@@ -53,9 +80,14 @@ def accuracy(y_hat: np.ndarray, y: np.ndarray) -> float:
 
 
 def evaluate_accuracy(net: Callable[[np.ndarray], np.ndarray], batches: Batches) -> float:
-    """Accuracy of ``net`` over all minibatches of ``batches``, read back once."""
-    correct, total = np.zeros(()), 0
+    """Accuracy of ``net`` over all minibatches of ``batches``, read back once.
+
+    Each minibatch is moved to the device of ``net``'s parameters when
+    ``net`` is a Gluon Block (see ``device_of``).
+    """
+    device, correct, total = device_of(net), 0, 0
     for X, y in batches:
+        X, y = _to(device, X, y)
         correct = correct + correct_count(net(X), y)
         total += y.shape[0]
     if total == 0:
@@ -65,100 +97,16 @@ def evaluate_accuracy(net: Callable[[np.ndarray], np.ndarray], batches: Batches)
 
 def evaluate_loss(net: Callable[[np.ndarray], np.ndarray], batches: Batches,
                   loss: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> float:
-    """Mean of ``loss`` over every value it returns on all minibatches, read back once."""
-    total, count = np.zeros(()), 0
+    """Mean of ``loss`` over every value it returns on all minibatches, read back once (devices as above)."""
+    device, total, count = device_of(net), 0, 0
     for X, y in batches:
+        X, y = _to(device, X, y)
         values = loss(net(X), y)
         total = total + values.sum()
         count += values.size
     if count == 0:
         raise ValueError("batches must yield at least one example")
     return total.item() / count
-
-
-# ---------------------------------------------------- updaters and schedules
-
-def sgd(params: list[np.ndarray], lr: float, batch_size: int) -> None:
-    """Minibatch stochastic gradient descent: p -= lr * grad / batch_size, in place."""
-    for param in params:
-        param[:] = param - lr * param.grad / batch_size
-
-
-def lr_schedule(kind: str, base_lr: float, num_steps: int,
-                warmup_steps: int = 0) -> mx.lr_scheduler.LRScheduler:
-    """The learning rate of each update step: ``schedule(t)`` for t = 1, 2, ..., ``num_steps``.
-
-    ``kind`` is ``"constant"`` or ``"cosine"``: the cosine schedule
-    (Loshchilov and Hutter, 2017) decays from ``base_lr`` to 0 over
-    ``num_steps``. With ``warmup_steps`` the rate first rises linearly from 0
-    to ``base_lr``. The result is one of MXNet's schedulers, which a Gluon
-    ``Trainer`` accepts as ``lr_scheduler`` and a from-scratch loop calls.
-    """
-    positive_int("num_steps", num_steps)
-    if kind not in ("constant", "cosine"):
-        raise ValueError(f"kind must be 'constant' or 'cosine', got {kind!r}")
-    if not base_lr > 0:
-        raise ValueError(f"base_lr must be positive, got {base_lr!r}")
-    if non_negative_int("warmup_steps", warmup_steps) >= num_steps:
-        raise ValueError(f"warmup_steps must be an int in [0, num_steps), got {warmup_steps!r}")
-    if kind == "cosine":
-        return mx.lr_scheduler.CosineScheduler(num_steps, base_lr=base_lr, warmup_steps=warmup_steps)
-    return mx.lr_scheduler.FactorScheduler(num_steps + 1, factor=1.0, base_lr=base_lr, warmup_steps=warmup_steps)
-
-
-class ScheduledSGD:
-    """An updater for from-scratch models: step t applies ``sgd`` with rate ``schedule(t)``, t = 1, 2, ...
-
-    Call it with the number of loss values the gradients were summed over.
-    ``params`` are the arrays it updates (``Loop`` clips their gradients).
-    """
-
-    def __init__(self, params: Sequence[np.ndarray], schedule: Callable[[int], float]):
-        self.params, self.schedule, self.steps = list(params), schedule, 0
-
-    def __call__(self, batch_size: int) -> None:
-        self.steps += 1
-        sgd(self.params, self.schedule(self.steps), batch_size)
-
-
-def scheduled_sgd(params: Sequence[np.ndarray], schedule: Callable[[int], float]) -> ScheduledSGD:
-    """Minibatch SGD on ``params`` with the learning rate ``schedule(t)`` at step t (see ``ScheduledSGD``)."""
-    return ScheduledSGD(params, schedule)
-
-
-def make_trainer(net: gluon.Block, optimizer: str = "sgd", lr: float = 0.1, num_steps: int | None = None,
-                 schedule: str = "constant", warmup_steps: int = 0, wd: float = 0.0,
-                 **options: Any) -> gluon.Trainer:
-    """A Gluon ``Trainer`` for ``net`` with one of the book's learning-rate schedules.
-
-    ``schedule`` and ``warmup_steps`` are those of ``lr_schedule``; a cosine
-    schedule or a warm-up needs ``num_steps``, the total number of updates.
-    ``wd`` is weight decay (chapter 2); other keyword arguments go to the
-    optimizer (for example ``momentum`` or ``beta1``).
-    """
-    if schedule not in ("constant", "cosine"):
-        raise ValueError(f"schedule must be 'constant' or 'cosine', got {schedule!r}")
-    settings: dict[str, Any] = {"learning_rate": lr, "wd": wd, **options}
-    if schedule != "constant" or warmup_steps:
-        if num_steps is None:
-            raise ValueError(f"num_steps is needed for a {schedule!r} schedule or a warm-up")
-        settings["lr_scheduler"] = lr_schedule(schedule, lr, num_steps, warmup_steps)
-    return gluon.Trainer(net.collect_params(), optimizer, settings)
-
-
-def clip_gradients(grads: Sequence[np.ndarray], max_norm: float) -> np.ndarray:
-    """Rescale ``grads`` in place so that their joint L2 norm is at most ``max_norm``.
-
-    Returns the norm before clipping as an MXNet scalar; nothing waits for
-    its value, so clipping costs no host synchronization.
-    """
-    if not max_norm > 0:
-        raise ValueError(f"max_norm must be positive, got {max_norm!r}")
-    norm = np.sqrt(sum((g ** 2).sum() for g in grads))
-    scale = np.minimum(1.0, max_norm / (norm + 1e-12))
-    for g in grads:
-        g[:] = g * scale
-    return norm
 
 
 # ------------------------------------------------------------------ the loop
@@ -255,6 +203,13 @@ class Loop:
       Without it, ``net`` and ``loss`` are required.
     * ``accuracy`` adds ``train acc`` to each epoch's record, ``perplexity``
       adds ``train ppl``, the exponential of the mean loss.
+    * ``devices``: each minibatch is moved to the model's device (that of a
+      Gluon net's parameters or of a ``ScheduledSGD``'s arrays) unless this
+      names one. A list of several splits every minibatch across them with
+      Gluon's ``split_and_load``; the net must then be a Gluon Block
+      initialized on all of them (``net.initialize(ctx=devices)``) and the
+      updater a ``Trainer``, which sums the devices' gradients through its
+      kvstore (``"device"`` by default) before updating.
 
     ``step`` trains on one minibatch, ``epoch`` on all of them, ``fit`` for
     several epochs with evaluation and observers.
@@ -264,7 +219,8 @@ class Loop:
                  updater: Updater, *, accuracy: bool = False, perplexity: bool = False,
                  clip_norm: float | None = None, begin_state: Callable[[int], Any] | None = None,
                  carry_state: bool = True,
-                 compute_gradients: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None):
+                 compute_gradients: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
+                 devices: Devices = None):
         if compute_gradients is None:
             for name, value in (("net", net), ("loss", loss)):
                 if not callable(value):
@@ -276,7 +232,18 @@ class Loop:
         if clip_norm is not None and not (isinstance(updater, ScheduledSGD) or isinstance(net, gluon.Block)):
             raise ValueError("clip_norm needs the parameters: a ScheduledSGD updater, or a Gluon Block as net "
                              f"(with a Trainer), got {net!r} and {updater!r}")
+        self._devices = None if devices is None else [devices] if isinstance(devices, mx.Context) else list(devices)
+        if self._devices is not None:
+            if not self._devices or not all(isinstance(d, mx.Context) for d in self._devices):
+                raise ValueError(f"devices must be an MXNet device or a non-empty list of them, got {devices!r}")
+            if len(self._devices) > 1 and not (isinstance(net, gluon.Block) and isinstance(updater, gluon.Trainer)
+                                               and compute_gradients is None and begin_state is None
+                                               and clip_norm is None):
+                raise ValueError("several devices need a Gluon Block as net and a gluon.Trainer as updater, without "
+                                 "compute_gradients, begin_state or clip_norm (the Trainer sums the devices' "
+                                 f"gradients only when it updates); got {len(self._devices)} devices")
         self.net, self.loss, self.updater = net, loss, updater
+        self._grad_params: list | None = None  # a Gluon net's trainable parameters, found once
         self._update = updater.step if isinstance(updater, gluon.Trainer) else updater
         self.accuracy, self.perplexity, self.clip_norm = accuracy, perplexity, clip_norm
         self.begin_state, self.carry_state = begin_state, carry_state
@@ -286,8 +253,17 @@ class Loop:
         self._state_rows = 0  # the batch size the state was made for
         self._reset_sums()
 
-    def _reset_sums(self) -> None:
-        self._loss_sum, self._correct, self._count, self._examples = np.zeros(()), np.zeros(()), 0, 0
+    def _reset_sums(self) -> None:  # the sums become MXNet arrays, on the model's device, at the first step
+        self._loss_sum, self._correct, self._count, self._examples = 0, 0, 0, 0
+
+    @property
+    def devices(self) -> list[mx.Context]:
+        """The devices minibatches go to: those given, else the model's (empty while unknown)."""
+        if self._devices is None:
+            found = device_of(self.net) if isinstance(self.net, gluon.Block) else device_of(self.updater)
+            if found is not None:
+                self._devices = [found]
+        return self._devices or []
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """The net's outputs on ``X``; a language model starts from, or carries on, its hidden state."""
@@ -313,23 +289,49 @@ class Loop:
         if isinstance(self.updater, ScheduledSGD):
             return [p.grad for p in self.updater.params]
         if isinstance(self.net, gluon.Block):
-            return [p.grad() for p in self.net.collect_params().values() if p.grad_req != "null"]
+            if self._grad_params is None:
+                self._grad_params = [p for p in self.net.collect_params().values() if p.grad_req != "null"]
+            return [p.grad() for p in self._grad_params]
         raise ValueError(f"net must be a Gluon Block when the updater is a {type(self.updater).__name__}, "
                          f"to read its parameters' gradients; got {self.net!r}")
 
+    def split_gradients(self, X: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Several devices: one slice of the minibatch on each, forward and backward there.
+
+        Returns ``(outputs, loss values, labels)`` of every slice; each
+        device's parameters hold the gradient of its slice's loss.
+        """
+        devices = self.devices
+        if X.shape[0] < len(devices):
+            raise ValueError(f"a minibatch of {X.shape[0]} examples cannot be split across {len(devices)} devices")
+        Xs, ys = (gluon.utils.split_and_load(a, devices, even_split=False) for a in (X, y))
+        with autograd.record():
+            outputs = [self.net(X_part) for X_part in Xs]
+            values = [self.loss(out, y_part) for out, y_part in zip(outputs, ys, strict=True)]
+        autograd.backward(values)
+        return list(zip(outputs, values, ys, strict=True))
+
     def step(self, X: np.ndarray, y: np.ndarray) -> None:
         """Train on one minibatch and add its loss (and correct predictions) to the epoch's sums."""
-        outputs, values = self.compute_gradients(X, y)
-        if values.ndim == 0:
+        devices, examples = self.devices, X.shape[0]
+        if len(devices) > 1:
+            pieces = self.split_gradients(X, y)
+        else:
+            X, y = _to(devices[0] if devices else None, X, y)
+            pieces = [(*self.compute_gradients(X, y), y)]
+        if any(values.ndim == 0 for _, values, _ in pieces):
             raise ValueError("loss must return one value per example (or per token), not their mean")
-        if self.clip_norm is not None:  # the gradient of the sum is values.size times the mean's
-            self.grad_norm = clip_gradients(self.gradients(), self.clip_norm * values.size) / values.size
-        self._update(values.size)
-        self._loss_sum = self._loss_sum + values.sum()
-        self._count += values.size
-        self._examples += X.shape[0]
-        if self.accuracy:
-            self._correct = self._correct + correct_count(outputs, y)
+        size = sum(values.size for _, values, _ in pieces)
+        if self.clip_norm is not None:  # the gradient of the sum is size times the mean's
+            self.grad_norm = clip_gradients(self.gradients(), self.clip_norm * size) / size
+        self._update(size)
+        home = pieces[0][1].ctx  # the sums stay on the first device
+        for outputs, values, labels in pieces:
+            self._loss_sum = self._loss_sum + values.sum().as_in_context(home)
+            if self.accuracy:
+                self._correct = self._correct + correct_count(outputs, labels).as_in_context(home)
+        self._count += size
+        self._examples += examples
 
     def epoch(self, batches: Batches) -> dict[str, float]:
         """One pass over ``batches``; returns the epoch's record (train loss, ..., examples, seconds)."""

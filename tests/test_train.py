@@ -5,7 +5,7 @@ import pytest
 from mxnet import autograd, gluon, init, np, npx
 from mxnet.gluon import nn, rnn
 
-from d2lhelpers import data, plot, train
+from d2lhelpers import data, optim, plot, train
 
 
 def test_correct_count_and_accuracy():
@@ -52,16 +52,16 @@ def test_sgd_step_matches_formula():
     with autograd.record():
         loss = (w * np.array([3.0, 4.0])).sum()
     loss.backward()
-    train.sgd([w], lr=0.5, batch_size=2)
+    optim.sgd([w], lr=0.5, batch_size=2)
     assert numpy.allclose(w.asnumpy(), [1.0 - 0.5 * 3 / 2, 2.0 - 0.5 * 4 / 2])
 
 
 def test_lr_schedules():
-    cosine = train.lr_schedule("cosine", 0.4, 100)
+    cosine = optim.lr_schedule("cosine", 0.4, 100)
     assert cosine(0) == pytest.approx(0.4) and cosine(50) == pytest.approx(0.2) and cosine(100) == pytest.approx(0)
-    constant = train.lr_schedule("constant", 0.4, 100, warmup_steps=10)
+    constant = optim.lr_schedule("constant", 0.4, 100, warmup_steps=10)
     assert constant(5) == pytest.approx(0.2) and constant(10) == pytest.approx(0.4) and constant(100) == 0.4
-    warm = train.lr_schedule("cosine", 1.0, 20, warmup_steps=10)
+    warm = optim.lr_schedule("cosine", 1.0, 20, warmup_steps=10)
     assert warm(5) == pytest.approx(0.5) and warm(15) == pytest.approx(0.5)
 
 
@@ -71,14 +71,14 @@ def test_lr_schedules():
 ])
 def test_lr_schedule_rejects_bad_arguments(args, match):
     with pytest.raises(ValueError, match=match):
-        train.lr_schedule(*args)
+        optim.lr_schedule(*args)
 
 
 def test_scheduled_sgd_uses_the_rate_of_each_step():
     w = np.zeros(1)
     w.attach_grad()
     w.grad[:] = 1.0
-    update = train.scheduled_sgd([w], lambda t: 0.1 * t)
+    update = optim.scheduled_sgd([w], lambda t: 0.1 * t)
     update(1)  # step 1: rate 0.1
     update(1)  # step 2: rate 0.2
     assert w.item() == pytest.approx(-0.3)
@@ -87,25 +87,25 @@ def test_scheduled_sgd_uses_the_rate_of_each_step():
 def test_make_trainer_schedule_and_weight_decay():
     net = nn.Dense(1, in_units=1)
     net.initialize()
-    trainer = train.make_trainer(net, "sgd", lr=0.5, num_steps=10, schedule="cosine", wd=0.01)
+    trainer = optim.make_trainer(net, "sgd", lr=0.5, num_steps=10, schedule="cosine", wd=0.01)
     assert trainer.learning_rate == pytest.approx(0.5) and trainer._optimizer.wd == 0.01
-    assert train.make_trainer(net, "adam", lr=0.01).learning_rate == pytest.approx(0.01)
+    assert optim.make_trainer(net, "adam", lr=0.01).learning_rate == pytest.approx(0.01)
     with pytest.raises(ValueError, match="num_steps"):
-        train.make_trainer(net, lr=0.1, schedule="cosine")
+        optim.make_trainer(net, lr=0.1, schedule="cosine")
     with pytest.raises(ValueError, match="schedule"):
-        train.make_trainer(net, lr=0.1, schedule="step")
+        optim.make_trainer(net, lr=0.1, schedule="step")
 
 
 def test_clip_gradients_rescales_to_the_norm_and_reports_it():
     a, b = np.array([3.0, 0.0]), np.array([4.0])
-    norm = train.clip_gradients([a, b], 1.0)
+    norm = optim.clip_gradients([a, b], 1.0)
     assert norm.item() == pytest.approx(5.0)
     assert numpy.allclose(a.asnumpy(), [0.6, 0.0]) and numpy.allclose(b.asnumpy(), [0.8])
     small = np.array([0.3, 0.4])
-    train.clip_gradients([small], 1.0)  # norm 0.5: unchanged
+    optim.clip_gradients([small], 1.0)  # norm 0.5: unchanged
     assert numpy.allclose(small.asnumpy(), [0.3, 0.4])
     with pytest.raises(ValueError, match="max_norm"):
-        train.clip_gradients([small], 0)
+        optim.clip_gradients([small], 0)
 
 
 def blobs(n=400):
@@ -145,12 +145,12 @@ def test_loop_step_matches_a_hand_written_update():
         loss = gluon.loss.SoftmaxCrossEntropyLoss()
         if use_loop:
             net = lambda X, w=w, b=b: np.dot(X, w) + b  # noqa: E731
-            train.Loop(net, loss, lambda n, w=w, b=b: train.sgd([w, b], 0.1, n)).step(X, y)
+            train.Loop(net, loss, lambda n, w=w, b=b: optim.sgd([w, b], 0.1, n)).step(X, y)
         else:
             with autograd.record():
                 l = loss(np.dot(X, w) + b, y)
             l.backward()
-            train.sgd([w, b], 0.1, 8)
+            optim.sgd([w, b], 0.1, 8)
         results.append(w.asnumpy())
     assert numpy.array_equal(*results)
 
@@ -191,19 +191,19 @@ def test_loop_clips_the_gradient_of_the_mean_loss():
     w.attach_grad()
     X, y = np.ones((4, 1)), np.full((4,), 100.0)  # loss gradient -100 per example, mean -100
     squared = lambda y_hat, y: (y_hat - y) ** 2 / 2  # noqa: E731
-    loop = train.Loop(lambda X: X[:, 0] * w, squared, train.scheduled_sgd([w], lambda t: 1.0), clip_norm=2.0)
+    loop = train.Loop(lambda X: X[:, 0] * w, squared, optim.scheduled_sgd([w], lambda t: 1.0), clip_norm=2.0)
     assert loop.grad_norm is None
     loop.step(X, y)
     assert w.item() == pytest.approx(2.0)  # the mean gradient's norm 100 was clipped to 2
     assert loop.grad_norm.item() == pytest.approx(100.0)  # the norm before clipping
-    measuring = train.Loop(lambda X: X[:, 0] * w, squared, train.scheduled_sgd([w], lambda t: 1.0),
+    measuring = train.Loop(lambda X: X[:, 0] * w, squared, optim.scheduled_sgd([w], lambda t: 1.0),
                            clip_norm=math.inf)
     measuring.step(X, y)  # residual 98 per example: measured, not clipped
     assert measuring.grad_norm.item() == pytest.approx(98.0) and w.item() == pytest.approx(100.0)
     with pytest.raises(ValueError, match="clip_norm needs the parameters"):
         train.Loop(lambda X: X, squared, lambda n: None, clip_norm=1.0)  # a bare function has no parameters
     with pytest.raises(ValueError, match="clip_norm"):
-        train.Loop(lambda X: X, squared, train.scheduled_sgd([w], lambda t: 1.0), clip_norm=0)
+        train.Loop(lambda X: X, squared, optim.scheduled_sgd([w], lambda t: 1.0), clip_norm=0)
 
 
 def test_loop_requires_net_loss_and_a_usable_updater():

@@ -5,13 +5,14 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
+import mxnet as mx
 import numpy
 from mxnet import gluon
 from mxnet import np as mnp
 from mxnet.gluon import nn
 
-from d2lhelpers import train
-from d2lhelpers.checks import positive_int
+from d2lhelpers import optim, train
+from d2lhelpers.checks import device_or_none, positive_int
 from d2lhelpers.playground.data import check_dataset, check_features, check_noise, features, grid, make_points
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
@@ -142,9 +143,12 @@ class Playground:
     start, so it begins again from new initial weights on the same data.
     ``history`` holds one record per epoch (train and test loss and accuracy,
     measured on the whole sets after the epoch, loss without the penalty).
+    The network and its data live on ``device`` (MXNet's current default
+    device, the CPU, when None; chapters pass ``runtime.device()``).
     """
 
-    def __init__(self, config: Config | None = None, seed: int = 0, start: int = 0):
+    def __init__(self, config: Config | None = None, seed: int = 0, start: int = 0, device: mx.Context | None = None):
+        self.device = device_or_none("device", device) or mx.context.current_context()
         self.config = config or Config()
         for name, value in (("seed", seed), ("start", start)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -161,19 +165,20 @@ class Playground:
         cfg = self.config
         self.start, self._next_start = self._next_start, self._next_start + 1
         self.points, self.labels = make_split(cfg, self.seed)
-        self._X = {k: mnp.array(features(v, cfg.features)) for k, v in self.points.items()}
-        self._y = {k: mnp.array(v) for k, v in self.labels.items()}
+        self._X = {k: mnp.array(features(v, cfg.features), ctx=self.device) for k, v in self.points.items()}
+        self._y = {k: mnp.array(v, ctx=self.device) for k, v in self.labels.items()}
         self.rng = numpy.random.default_rng([self.seed, 1, self.start])
         self.net = build_net(len(cfg.features), cfg.hidden, cfg.activation)
-        self.net.initialize()
+        self.net.initialize(ctx=self.device)
         for layer in self.net:  # Xavier (Glorot) uniform weights drawn from our generator; zero biases
             fan_out, fan_in = layer.weight.shape
             bound = math.sqrt(6 / (fan_in + fan_out))
-            layer.weight.set_data(mnp.array(self.rng.uniform(-bound, bound, (fan_out, fan_in)), dtype="float32"))
-            layer.bias.set_data(mnp.zeros(fan_out))
+            weight = self.rng.uniform(-bound, bound, (fan_out, fan_in))
+            layer.weight.set_data(mnp.array(weight, dtype="float32", ctx=self.device))
+            layer.bias.set_data(mnp.zeros(fan_out, ctx=self.device))
         self.net.hybridize()
         self._data_loss = gluon.loss.SigmoidBinaryCrossEntropyLoss()
-        self.loop = train.Loop(self.net, self.loss, train.make_trainer(self.net, "sgd", lr=cfg.lr))
+        self.loop = train.Loop(self.net, self.loss, optim.make_trainer(self.net, "sgd", lr=cfg.lr))
         self.epochs, self.steps = 0, 0
         self.history: list[dict[str, float]] = []
         self._order: list[tuple[mnp.ndarray, mnp.ndarray]] = []  # minibatches left in this epoch
@@ -191,7 +196,7 @@ class Playground:
         n = self.labels["train"].shape[0]
         order = self.rng.permutation(n)
         for start in range(0, n, self.config.batch_size):
-            index = mnp.array(order[start:start + self.config.batch_size], dtype="int32")
+            index = mnp.array(order[start:start + self.config.batch_size], dtype="int32", ctx=self.device)
             yield self._X["train"][index], self._y["train"][index]
 
     def step(self) -> None:
@@ -231,7 +236,7 @@ class Playground:
     # what the pictures need
     def scores(self, points: numpy.ndarray) -> numpy.ndarray:
         """The network's output score for each point (positive: label 1)."""
-        return self.net(mnp.array(features(points, self.config.features))).asnumpy()[:, 0]
+        return self.net(mnp.array(features(points, self.config.features), ctx=self.device)).asnumpy()[:, 0]
 
     def evaluate(self) -> dict[str, float]:
         """Loss (without the penalty) and accuracy on the training and the test set."""
@@ -258,7 +263,7 @@ class Playground:
         One array per column of the network drawing, of shape (units, resolution, resolution).
         """
         _, points = grid(resolution)
-        h = mnp.array(features(points, self.config.features))
+        h = mnp.array(features(points, self.config.features), ctx=self.device)
         columns = [h]
         for layer in self.net:
             h = layer(h)

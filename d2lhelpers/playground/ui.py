@@ -25,14 +25,16 @@ class PlaygroundUI:
     epoch; ``reset()`` starts again with new initial weights. Each button's
     handler is such a method, so code can drive the playground exactly as
     clicks do; ``await ui.run(n)`` trains n epochs in the foreground.
+    ``device`` is the ``Playground``'s.
     """
 
-    def __init__(self, config: Config | None = None, seed: int = 0, redraw_every: int = 1, dpi: int = 64):
+    def __init__(self, config: Config | None = None, seed: int = 0, redraw_every: int = 1, dpi: int = 64,
+                 device=None):
         positive_int("redraw_every", redraw_every)
         positive_int("dpi", dpi)
         self.config = cfg = config or Config()
         self.seed, self.redraw_every, self.dpi = seed, redraw_every, dpi
-        self.playground = Playground(cfg, seed)
+        self.playground = Playground(cfg, seed, device=device)
         self.task: asyncio.Task | None = None
         self.controls = {
             "dataset": widgets.Dropdown(options=DATASETS, value=cfg.dataset),
