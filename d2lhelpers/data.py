@@ -271,7 +271,8 @@ class ArrayLoader:
     ``set_seed`` makes it repeatable) and gathers each batch on the MXNet
     side; nothing is copied back to Python. The last batch may be smaller.
     With ``device`` the arrays are copied there once, so every batch is
-    made on that device; otherwise batches are where the arrays are.
+    made on that device; otherwise the batches are where the features are
+    (labels elsewhere are copied there once).
     """
 
     def __init__(self, features: np.ndarray, labels: np.ndarray, batch_size: int, shuffle: bool = False,
@@ -280,8 +281,8 @@ class ArrayLoader:
         if features.shape[0] != labels.shape[0]:
             raise ValueError(f"features and labels must have the same length, got "
                              f"{features.shape[0]} and {labels.shape[0]}")
-        if device_or_none("device", device) is not None:
-            features, labels = features.as_in_context(device), labels.as_in_context(device)
+        device = device_or_none("device", device) or features.ctx
+        features, labels = features.as_in_ctx(device), labels.as_in_ctx(device)
         self.features, self.labels = features, labels
         self.batch_size, self.shuffle = batch_size, shuffle
 

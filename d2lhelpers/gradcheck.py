@@ -68,6 +68,7 @@ def numerical_gradient(f: Objective, params: Params, eps: float = 1e-6) -> dict[
     if bad:
         raise ValueError(f"params must be float64 for finite differences, got {bad}")
     values = {name: as_numpy(p).copy() for name, p in params.items()}
+    devices = {name: getattr(p, "ctx", None) for name, p in params.items()}  # NumPy arrays: the default device
     grads = {}
     for name, value in values.items():
         grad = numpy.zeros_like(value)
@@ -76,7 +77,7 @@ def numerical_gradient(f: Objective, params: Params, eps: float = 1e-6) -> dict[
             evaluations = []
             for shifted in (original + eps, original - eps):
                 value[index] = shifted
-                trial = {k: np.array(v, dtype="float64", ctx=params[k].ctx) for k, v in values.items()}
+                trial = {k: np.array(v, dtype="float64", ctx=devices[k]) for k, v in values.items()}
                 evaluations.append(_scalar(f(trial), "f"))
             value[index] = original
             grad[index] = (evaluations[0] - evaluations[1]) / (2 * eps)

@@ -3,7 +3,8 @@
 ``sgd`` is the update chapter 1 derives; ``ScheduledSGD`` applies it with a
 schedule to from-scratch parameters; ``make_trainer`` builds a Gluon
 ``Trainer`` with the same schedules; ``clip_gradients`` rescales gradients
-to a maximal norm (chapter 6). ``train.Loop`` calls them.
+to a maximal norm (chapter 6). ``train.Loop`` takes any of these updaters and
+clips through ``clip_gradients``.
 """
 from __future__ import annotations
 

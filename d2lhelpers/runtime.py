@@ -14,6 +14,10 @@ import re
 import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for annotations only: MXNet must not load when this module does
+    import mxnet
 
 SEED_VARIABLE = "D2L_SEED"
 DEVICE_VARIABLE = "D2L_DEVICE"
@@ -143,21 +147,22 @@ def parse_devices(raw: str) -> list[tuple[str, int]]:
     return found
 
 
-def devices() -> list:
+def devices() -> list[mxnet.Context]:
     """The MXNet devices (contexts) the book trains on.
 
     Every GPU MXNet sees, or the CPU when it sees none. ``$D2L_DEVICE``
     overrides that: ``cpu``, ``gpu``, ``cpu:N`` or ``gpu:N``, or several
     joined by commas; asking for a GPU that MXNet cannot see is an error
-    that says how many it sees.
+    that says how many it sees. Naming CPUs only never asks MXNet about
+    GPUs, so ``D2L_DEVICE=cpu`` works around a broken CUDA installation.
     """
     import mxnet
 
-    visible = mxnet.context.num_gpus()
     raw = os.environ.get(DEVICE_VARIABLE, "").strip()
     if not raw:
-        return [mxnet.gpu(i) for i in range(visible)] or [mxnet.cpu()]
+        return [mxnet.gpu(i) for i in range(mxnet.context.num_gpus())] or [mxnet.cpu()]
     chosen = parse_devices(raw)
+    visible = mxnet.context.num_gpus() if any(kind == "gpu" for kind, _ in chosen) else 0
     missing = [f"gpu:{i}" for kind, i in chosen if kind == "gpu" and i >= visible]
     if missing:
         raise ValueError(f"{DEVICE_VARIABLE}={raw!r} asks for {', '.join(missing)}, but MXNet sees {visible} GPU(s) "
@@ -166,11 +171,11 @@ def devices() -> list:
     return [mxnet.gpu(i) if kind == "gpu" else mxnet.cpu(i) for kind, i in chosen]
 
 
-def device():
+def device() -> mxnet.Context:
     """The one device a chapter trains on: the first of ``devices()`` (the first GPU, else the CPU).
 
     Chapters create parameters and minibatches there (``ctx=device``) and
-    move arrays with ``x.as_in_context(device)``.
+    move arrays with ``x.as_in_ctx(device)``.
     """
     return devices()[0]
 

@@ -12,9 +12,8 @@ and reads them back once per epoch: turning a value into a Python number
 after every minibatch would make Python wait for MXNet's asynchronous engine
 at every step.
 
-Models train on a device (``runtime.device()``: a GPU when MXNet sees one,
-else the CPU). The loop and the evaluation helpers move each minibatch to
-the model's device; ``Loop`` can also split each one across several devices.
+Models train on a device (``runtime.device()``). The loop and the evaluation
+helpers move each minibatch to the model's device, or split it across several.
 """
 from __future__ import annotations
 
@@ -43,18 +42,20 @@ def device_of(model: Any) -> mx.Context | None:
     """
     if isinstance(model, ScheduledSGD):
         return model.params[0].ctx if model.params else None
-    if isinstance(model, gluon.Block):
-        for param in model.collect_params().values():
-            try:
-                return param.list_ctx()[0]
-            except RuntimeError:  # not initialized
-                break
-    return None
+    return next(iter(_every_device(model)), None) if isinstance(model, gluon.Block) else None
+
+
+def _every_device(net: gluon.Block) -> list[mx.Context]:
+    """All the devices a Gluon Block was initialized on (empty if it was not)."""
+    try:
+        return next(iter(net.collect_params().values())).list_ctx()
+    except (StopIteration, RuntimeError):  # no parameters, or not initialized
+        return []
 
 
 def _to(device: mx.Context | None, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
     """``arrays`` on ``device`` (no copy for those already there; unchanged when device is None)."""
-    return arrays if device is None else tuple(a.as_in_context(device) for a in arrays)
+    return arrays if device is None else tuple(a.as_in_ctx(device) for a in arrays)
 
 
 # ----------------------------------------------------------------- metrics
@@ -191,7 +192,7 @@ class Loop:
     * ``loss(outputs, y)`` returns one value per example (or per token), not
       their mean; the updater is told how many there were.
     * ``updater`` is a Gluon ``Trainer`` or a function of that count that
-      updates the parameters from their gradients (``scheduled_sgd``).
+      updates the parameters from their gradients (``optim.scheduled_sgd``).
     * ``clip_norm`` clips the gradient of the mean loss to that L2 norm:
       the gradients of a ``ScheduledSGD``'s ``params``, or else of the
       parameters of ``net``, a Gluon block. After each step, ``grad_norm`` holds that
@@ -203,13 +204,11 @@ class Loop:
       Without it, ``net`` and ``loss`` are required.
     * ``accuracy`` adds ``train acc`` to each epoch's record, ``perplexity``
       adds ``train ppl``, the exponential of the mean loss.
-    * ``devices``: each minibatch is moved to the model's device (that of a
-      Gluon net's parameters or of a ``ScheduledSGD``'s arrays) unless this
-      names one. A list of several splits every minibatch across them with
-      Gluon's ``split_and_load``; the net must then be a Gluon Block
-      initialized on all of them (``net.initialize(ctx=devices)``) and the
-      updater a ``Trainer``, which sums the devices' gradients through its
-      kvstore (``"device"`` by default) before updating.
+    * ``devices``: each minibatch goes to the model's device (of a Gluon
+      net's parameters or a ``ScheduledSGD``'s arrays) unless this names one.
+      Several split every minibatch with Gluon's ``split_and_load``; the net
+      must be a Gluon Block initialized on them all and the updater a
+      ``Trainer``, which sums their gradients in its kvstore when it updates.
 
     ``step`` trains on one minibatch, ``epoch`` on all of them, ``fit`` for
     several epochs with evaluation and observers.
@@ -260,9 +259,10 @@ class Loop:
     def devices(self) -> list[mx.Context]:
         """The devices minibatches go to: those given, else the model's (empty while unknown)."""
         if self._devices is None:
-            found = device_of(self.net) if isinstance(self.net, gluon.Block) else device_of(self.updater)
-            if found is not None:
-                self._devices = [found]
+            found = _every_device(self.net) if isinstance(self.net, gluon.Block) else [device_of(self.updater)]
+            if len(found) > 1:
+                raise ValueError(f"net is initialized on {found}: pass devices={found} to split minibatches")
+            self._devices = None if found in ([], [None]) else found
         return self._devices or []
 
     def forward(self, X: np.ndarray) -> np.ndarray:
@@ -327,9 +327,9 @@ class Loop:
         self._update(size)
         home = pieces[0][1].ctx  # the sums stay on the first device
         for outputs, values, labels in pieces:
-            self._loss_sum = self._loss_sum + values.sum().as_in_context(home)
+            self._loss_sum = self._loss_sum + values.sum().as_in_ctx(home)
             if self.accuracy:
-                self._correct = self._correct + correct_count(outputs, labels).as_in_context(home)
+                self._correct = self._correct + correct_count(outputs, labels).as_in_ctx(home)
         self._count += size
         self._examples += examples
 

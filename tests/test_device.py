@@ -71,6 +71,15 @@ def test_the_variable_chooses(monkeypatch):
     assert runtime.devices() == [mx.cpu(0), mx.cpu(1)] and runtime.device() == mx.cpu(0)
 
 
+def test_naming_cpus_only_never_asks_mxnet_about_gpus(monkeypatch):
+    def broken():
+        raise RuntimeError("CUDA driver version is insufficient")
+
+    monkeypatch.setattr(mx.context, "num_gpus", broken)
+    monkeypatch.setenv(runtime.DEVICE_VARIABLE, "cpu")
+    assert runtime.devices() == [mx.cpu()]
+
+
 def test_asking_for_a_gpu_mxnet_cannot_see_is_an_error_that_says_so(monkeypatch):
     monkeypatch.setattr(mx.context, "num_gpus", lambda: 1)
     monkeypatch.setenv(runtime.DEVICE_VARIABLE, "gpu:1")
@@ -92,6 +101,8 @@ def test_array_loader_makes_every_batch_on_its_device():
         batches = list(loader)
         assert len(batches) == 3 and where(*(a for batch in batches for a in batch)) == {DEVICE}
     assert where(*next(iter(data.ArrayLoader(X, y, 4)))) == {mx.cpu(0)}  # no device: where the arrays are
+    apart = data.ArrayLoader(X.as_in_ctx(DEVICE), y, 4, shuffle=True)  # labels elsewhere follow the features
+    assert where(*(a for batch in apart for a in batch)) == {DEVICE}
 
 
 def test_array_loader_gives_the_same_batches_on_any_device():
@@ -225,10 +236,12 @@ def trained_copies(devices, steps=3):
 
 
 def test_several_devices_split_each_minibatch_and_train_like_one():
-    one, _, _ = trained_copies([mx.cpu(0)])
+    one, _, single = trained_copies([mx.cpu(0)])
     two, seen, loop = trained_copies([mx.cpu(0), mx.cpu(1)])
     assert seen.count(mx.cpu(0)) == 3 and seen.count(mx.cpu(1)) == 3  # each minibatch went to both
     assert loop._count == 30 and loop._examples == 30
+    assert loop._loss_sum.item() == pytest.approx(single._loss_sum.item(), rel=1e-5)  # the epoch's sums, gathered
+    assert loop._correct.item() == single._correct.item()
     assert len(one) == len(two) == 4
     for a, b in zip(one, two, strict=True):
         numpy.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6)
@@ -255,6 +268,8 @@ def test_several_devices_refuse_what_they_cannot_do():
         train.Loop(lambda X: X, loss, trainer, devices=devices)
     with pytest.raises(ValueError, match="cannot be split across 2 devices"):
         train.Loop(net, loss, trainer, devices=devices).step(np.ones((1, 4)), np.zeros(1))
+    with pytest.raises(ValueError, match=r"net is initialized on \[cpu\(0\), cpu\(1\)\]: pass devices="):
+        train.Loop(net, loss, trainer).step(np.ones((2, 4)), np.zeros(2))
     for bad in ([], ["gpu"], "cpu"):
         with pytest.raises(ValueError, match="devices must be an MXNet device"):
             train.Loop(net, loss, trainer, devices=bad)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 
 import ipywidgets as widgets
+import mxnet as mx
 
 from d2lhelpers.checks import positive_int
 from d2lhelpers.playground.data import DATASETS, FEATURES, MAX_NOISE
@@ -29,7 +30,7 @@ class PlaygroundUI:
     """
 
     def __init__(self, config: Config | None = None, seed: int = 0, redraw_every: int = 1, dpi: int = 64,
-                 device=None):
+                 device: mx.Context | None = None):
         positive_int("redraw_every", redraw_every)
         positive_int("dpi", dpi)
         self.config = cfg = config or Config()
