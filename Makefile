@@ -71,12 +71,16 @@ readme: $(STAMP)
 html: $(STAMP) $(BOOK_JS)
 	$(PY) book/build.py --no-execute
 
-# The benchmark (about 15 minutes with chapters 0-4, 6 and 7, plus about 8 for chapter 5): every chapter's time and results against d2lhelpers/expectations.py,
-# the training loop's throughput against a bare loop and d2l's, the thread policy; writes bench/results.md
-# and bench/results.json. QUICK=1: only the training-loop micro-benchmarks, printed (python -m bench.run
-# --help: --out DIR writes any run's results; a partial run never replaces the full run's files).
+# The benchmark (about 35 minutes): every chapter's time and results against d2lhelpers/expectations.py,
+# d2l 1.0.3's own recipes trained here beside the book's models, the training loop's throughput against a
+# bare loop and d2l's, the thread policy; writes bench/results.md and bench/results.json.
+# QUICK=1: only the training-loop micro-benchmarks, printed. SEEDS=3: only the chapters, each at its default
+# seed and at 101 and 202, with every glued result's minimum, median and maximum (bench/seeds.md and
+# seeds.json); CHAPTERS="05_modern_cnn" limits the chapters run. python -m bench.run --help lists the rest:
+# --out DIR writes any run's results; a partial run never replaces the full run's files.
 bench: $(STAMP)
-	$(PY) -m bench.run $(if $(filter-out 0,$(QUICK)),--quick)
+	$(PY) -m bench.run $(if $(filter-out 0,$(QUICK)),--quick) \
+		$(if $(filter-out 0 1,$(SEEDS)),--parts chapters --seeds $(SEEDS)) $(if $(CHAPTERS),--chapters $(CHAPTERS))
 
 clean:
 	rm -rf $(VENV) .pytest_cache _build book/node_modules

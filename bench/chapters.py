@@ -15,10 +15,13 @@ This module does not import MXNet: the kernels do.
 """
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import shutil
+import statistics
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +30,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 from book.notebooks import CELL_TIMEOUT, GLUE_MIME, glued_values, parse_glued  # noqa: F401 (re-exported)
 from book.notebooks import execute as execute_notebook
-from d2lhelpers import expectations
+from d2lhelpers import expectations, runtime
 
 HEARTBEAT = 30.0  # seconds between progress lines while a chapter executes
 
@@ -64,7 +67,6 @@ class ResultCheck:
     metric: str
     value: float | None
     expected: str
-    d2l: str
     status: str
 
 
@@ -166,7 +168,7 @@ def compare_results(runs: Mapping[str, ChapterRun]) -> list[ResultCheck]:
             status = MISSING if e.relative_to and reference is None else \
                 MET if expectations.meets(name, value, reference) else NOT_MET
         checks.append(ResultCheck(name, e.chapter, e.description, e.metric, value,
-                                  expectations.describe(name), e.d2l, status))
+                                  expectations.describe(name), status))
     return checks
 
 
@@ -195,3 +197,67 @@ def book_time(runs: Mapping[str, ChapterRun]) -> dict:
     return {"seconds": total, "budget": expectations.BOOK_SECONDS, "chapters_timed": len(timed),
             "chapters_planned": len(expectations.CHAPTER_SECONDS), "complete": complete,
             "status": WITHIN if total <= expectations.BOOK_SECONDS else OVER}
+
+
+# ------------------------------------------------------------------ seed spread
+
+def extra_seeds(count: int) -> list[int]:
+    """The seeds a spread adds to each chapter's default: 101, 202, ... (``count`` of them)."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ValueError(f"count must be a non-negative integer, got {count!r}")
+    return [101 * k for k in range(1, count + 1)]
+
+
+@contextlib.contextmanager
+def seed_variable(seed: int | None) -> Iterator[None]:
+    """While active, kernels started by this process see ``D2L_SEED=seed`` (None: unset, each default)."""
+    previous = os.environ.pop(runtime.SEED_VARIABLE, None)
+    if seed is not None:
+        os.environ[runtime.SEED_VARIABLE] = str(seed)
+    try:
+        yield
+    finally:
+        os.environ.pop(runtime.SEED_VARIABLE, None)
+        if previous is not None:
+            os.environ[runtime.SEED_VARIABLE] = previous
+
+
+def _summary(values: Mapping[str, float]) -> dict:
+    """``values`` by seed, with their minimum, median and maximum."""
+    return {"values": dict(values), "min": min(values.values()), "median": statistics.median(values.values()),
+            "max": max(values.values())}
+
+
+def spread(runs_by_seed: Mapping[str, Mapping[str, ChapterRun]]) -> dict:
+    """Minimum, median and maximum of every glued result and every chapter's time over the seeds run.
+
+    ``runs_by_seed`` maps a seed's label ("default", "101", ...) to that
+    seed's runs. Numbers come from the chapters that executed; ``met``
+    counts the seeds at which a result met its expectation (a relative one
+    against that seed's own reference); ``failures`` lists every chapter
+    that did not execute at some seed, with its error.
+    """
+    values, times, met, failures = {}, {}, {}, []
+    for label, runs in runs_by_seed.items():
+        for chapter, run in runs.items():
+            if run.status in (NOT_WRITTEN, NOT_RUN):
+                continue
+            if run.status != EXECUTED:
+                failures.append({"chapter": chapter, "seed": label, "status": run.status, "error": run.error})
+                continue
+            times.setdefault(chapter, {})[label] = run.seconds
+            for name, value in run.values.items():
+                if name.endswith("_reference"):
+                    continue
+                values.setdefault((chapter, name), {})[label] = value
+                if name in expectations.EXPECTATIONS:
+                    reference = run.values.get(f"{name}_reference")
+                    relative = bool(expectations.expectation(name).relative_to)
+                    ok = (reference is not None or not relative) and \
+                        expectations.meets(name, value, reference if relative else None)
+                    met[name] = met.get(name, 0) + ok
+    results = {name: {"chapter": chapter, **_summary(by_seed), "met": met.get(name, 0),
+                      "expected": expectations.describe(name) if name in expectations.EXPECTATIONS else ""}
+               for (chapter, name), by_seed in values.items()}
+    return {"seeds": list(runs_by_seed), "results": results,
+            "times": {chapter: _summary(by_seed) for chapter, by_seed in times.items()}, "failures": failures}

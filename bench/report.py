@@ -107,10 +107,12 @@ def format_value(metric: str, value: float | None) -> str:
 
 
 def chapter_rows(chapters: dict) -> list[Row]:
-    """Time and result rows of the ``chapters`` part of the results."""
+    """Time and result rows of the ``chapters`` part of the results (chapters left out of the run omitted)."""
     rows = []
     errors = {run["chapter"]: run["error"] for run in chapters["runs"]}
     for check in chapters["times"]:
+        if check["status"] == "not run":
+            continue
         error = errors.get(check["chapter"], "")
         seconds = "-" if check["seconds"] is None else f"{check['seconds']:.1f} s"
         verdict = check["status"] + (f": {error[:60]}" if error else "")
@@ -121,6 +123,8 @@ def chapter_rows(chapters: dict) -> list[Row]:
     rows.append(Row("time", f"whole book ({scope})", f"{book['seconds']:.1f} s", f"<= {book['budget']:.0f} s",
                     book["status"] + ("" if book["complete"] else " (incomplete)")))
     for check in chapters["results"]:
+        if check["status"] == "not run":
+            continue
         number = int(check["chapter"][:2])
         rows.append(Row("result", f"ch. {number} {check['description']}", format_value(check["metric"], check["value"]),
                         check["expected"], check["status"]))
@@ -167,11 +171,83 @@ def thread_rows(threads: dict) -> list[Row]:
     return rows
 
 
+def d2l_summary(result: dict) -> str:
+    """One d2l model's outcome in a few words: its result and time, or its error."""
+    if "error" in result:
+        return f"failed: {result['error'][:80]}"
+    if "test_accuracy" in result:
+        return (f"test accuracy {result['test_accuracy']:.3f} after {result['epochs']} epochs, "
+                f"{result['seconds']:.0f} s ({result['examples_per_second']:,.0f} examples/s)")
+    if "extrapolated_training_seconds" in result:
+        return (f"{result['seconds_per_batch']:.2f} s per minibatch: {result['extrapolated_epoch_seconds']:,.0f} s "
+                f"per epoch, {result['extrapolated_training_seconds'] / 3600:.1f} h for {result['epochs']} epochs "
+                "(extrapolated)")
+    return "; ".join(f"{split.split('_')[0]}'s split: validation perplexity {found['validation_perplexity']:.2f} "
+                     f"after {found['epochs']} epochs, {found['seconds']:.0f} s"
+                     for split, found in result.items() if split.endswith("_split"))
+
+
+def book_values(results: dict) -> dict[str, float]:
+    """The numbers the chapters glued in this run (empty without the chapters part)."""
+    return {name: value for run in results.get("chapters", {}).get("runs", [])
+            for name, value in run["values"].items()}
+
+
+def _book(names: list[str], values: dict[str, float]) -> str:
+    """The book's results ``names`` of this run as "0.845 / 0.845", or "" when the chapters did not run."""
+    shown = [format(values[name], ".3f") for name in names if name in values]
+    return f"book: {' / '.join(shown)}" if shown else ""
+
+
+def d2l_rows(d2l: dict, values: dict[str, float]) -> list[Row]:
+    """One row per d2l model (per split for a language model), with the book's result of this run beside it."""
+    if "skipped" in d2l:
+        return [Row("d2l", "d2l's recipes", "-", verdict=d2l["skipped"])]
+    rows = []
+    for result in [*d2l["recipes"], *d2l["cnns"]]:
+        what = f"d2l {result.get('section', '')}: {result['name']}"
+        if "error" in result:
+            rows.append(Row("d2l", what, "-", verdict=d2l_summary(result)))
+        elif "test_accuracy" in result:
+            rows.append(Row("d2l", f"{what}, test accuracy", f"{result['test_accuracy']:.3f} "
+                            f"({result['seconds']:.0f} s)", _book(result["book_results"], values)))
+        elif "extrapolated_training_seconds" in result:
+            rows.append(Row("d2l", f"{what}, {result['epochs']} epochs at {result['settings'].split(',')[0]} "
+                            "(extrapolated)",
+                            f"{result['extrapolated_training_seconds']:,.0f} s",
+                            _book([result["book_result"]], values)))
+        else:
+            for split in ("d2l", "book"):
+                found = result.get(f"{split}_split")
+                if found:
+                    rows.append(Row("d2l", f"{what}, validation perplexity, {split}'s split",
+                                    f"{found['validation_perplexity']:.2f} ({found['seconds']:.0f} s)",
+                                    _book(result["book_results"], values) if split == "book" else ""))
+    return rows
+
+
+def spread_rows(spread: dict) -> list[Row]:
+    """One row per glued result with a bound: minimum / median / maximum over the seeds, and how many met it."""
+    rows = []
+    for name, entry in spread["results"].items():
+        if not entry["expected"]:
+            continue
+        count = len(entry["values"])
+        value = " / ".join(format(entry[k], ".4g") for k in ("min", "median", "max"))
+        rows.append(Row("seeds", f"ch. {int(entry['chapter'][:2])} {name} (min / median / max)", value,
+                        entry["expected"], f"met at {entry['met']} of {count} seeds"))
+    return rows
+
+
 def rows(results: dict) -> list[Row]:
     """Every row of the table, for the parts the results hold."""
     found = []
     if "chapters" in results:
         found += chapter_rows(results["chapters"])
+        if "spread" in results["chapters"]:
+            found += spread_rows(results["chapters"]["spread"])
+    if "d2l" in results:
+        found += d2l_rows(results["d2l"], book_values(results))
     if "micro" in results:
         found += micro_rows(results["micro"])
     if "threads" in results:
@@ -182,7 +258,12 @@ def rows(results: dict) -> list[Row]:
 def shortfalls(results: dict) -> list[str]:
     """Rows whose verdict is a failure: not met, over budget, failed, missing."""
     bad = ("not met", "over budget", "failed", "missing")
-    return [f"{r.what}: {r.verdict}" for r in rows(results) if r.verdict.startswith(bad)]
+    found = [f"{r.what}: {r.verdict}" for r in rows(results) if r.verdict.startswith(bad)]
+    spread = results.get("chapters", {}).get("spread", {"results": {}, "failures": []})
+    found += [f"chapter {f['chapter']} at seed {f['seed']}: {f['status']}"
+              + (f": {f['error'][:60]}" if f["error"] else "") for f in spread["failures"]]
+    return found + [f"{name}: met at {e['met']} of {len(e['values'])} seeds" for name, e in spread["results"].items()
+                    if e["expected"] and e["met"] < len(e["values"])]
 
 
 # ------------------------------------------------------------------ output
@@ -213,20 +294,79 @@ def _chapters_markdown(chapters: dict) -> str:
 
     body = [(c["chapter"], c["status"], seconds(c["seconds"]), f"{c['budget']:.0f}",
              seconds(runs.get(c["chapter"], {}).get("recorded_seconds")), runs.get(c["chapter"], {}).get("error", ""))
-            for c in chapters["times"]]
+            for c in chapters["times"] if c["status"] != "not run"]
     text = ("## Chapters\n\nEach chapter executed top to bottom in a fresh kernel (seed: "
             f"{chapters['seed']}); wall time, the kernel's start included.\n\n")
     text += _markdown_table(("chapter", "status", "seconds", "budget (s)", "recorded by make book (s)", "error"), body)
     body = [(int(c["chapter"][:2]), c["description"], c["name"], format_value(c["metric"], c["value"]),
-             c["expected"], c["d2l"], c["status"]) for c in chapters["results"]]
-    text += "\n" + _markdown_table(("ch.", "result", "glue name", "this run", "expected", "d2l reports", "verdict"),
-                                   body)
+             c["expected"], c["status"]) for c in chapters["results"] if c["status"] != "not run"]
+    text += "\n" + _markdown_table(("ch.", "result", "glue name", "this run", "expected", "verdict"), body)
     others = [(run["chapter"], name, f"{value:.6g}") for run in chapters["runs"]
               for name, value in run["values"].items() if name not in expectations.EXPECTATIONS]
     if others:
         text += ("\nOther numbers the chapters glued (without an absolute bound; "
                  "the chapters check some of them against each other):\n\n")
         text += _markdown_table(("chapter", "glue name", "this run"), others)
+    return text
+
+
+def _spread_markdown(spread: dict) -> str:
+    seeds = spread["seeds"]
+    text = (f"## Seed spread\n\nEvery chapter run above at {len(seeds)} seeds: {', '.join(seeds)} "
+            "(`D2L_SEED`; \"default\" is each chapter's own). Each glued number at every seed, and its minimum, "
+            "median and maximum; \"met\" counts the seeds at which it met its bound.\n\n")
+    body = [(int(e["chapter"][:2]), name, *(format(e["values"][s], ".4g") if s in e["values"] else "-" for s in seeds),
+             *(format(e[k], ".4g") for k in ("min", "median", "max")), e["expected"],
+             f"{e['met']} of {len(e['values'])}" if e["expected"] else "")
+            for name, e in spread["results"].items()]
+    text += _markdown_table(("ch.", "glue name", *seeds, "min", "median", "max", "expected", "met"), body)
+    body = [(chapter, *(f"{t['values'][s]:.1f}" if s in t["values"] else "-" for s in seeds),
+             f"{t['min']:.1f}", f"{t['median']:.1f}", f"{t['max']:.1f}") for chapter, t in spread["times"].items()]
+    text += "\nWall time (s):\n\n" + _markdown_table(("chapter", *seeds, "min", "median", "max"), body)
+    if spread["failures"]:
+        text += "\nChapters that did not execute:\n\n" + _markdown_table(
+            ("chapter", "seed", "status", "error"), [(f["chapter"], f["seed"], f["status"], f["error"])
+                                                     for f in spread["failures"]])
+    return text
+
+
+def _d2l_markdown(d2l: dict, values: dict[str, float]) -> str:
+    text = "## d2l 1.0.3, measured here\n\n"
+    if "skipped" in d2l:
+        return text + d2l["skipped"] + "\n"
+    text += ("d2l's own model, training code and hyperparameters (`bench/d2l_recipes.py`), with only these "
+             "changes:\n\n" + "".join(f"* {change}\n" for change in d2l["changes"]) + "\n")
+    failed = [r for r in [*d2l["recipes"], *d2l["cnns"]] if "error" in r]
+    classifiers = [r for r in d2l["recipes"] if "test_accuracy" in r]
+    body = [(r["name"], r["section"], r["settings"], f"{r['test_accuracy']:.3f}", f"{r['seconds']:.0f}",
+             f"{r['examples_per_second']:,.0f}", _book(r["book_results"], values).removeprefix("book: ") or "-")
+            for r in classifiers]
+    text += _markdown_table(("model", "d2l section", "d2l's settings", "test accuracy", "seconds of fit",
+                             "training examples/s", "book, this run"), body)
+    lms = [r for r in d2l["recipes"] if "d2l_split" in r or "book_split" in r]
+    body = [(r["name"], r["section"], r["settings"], split.split("_")[0], found["epochs"],
+             f"{found['training_windows']:,}", f"{found['validation_perplexity']:.2f}", f"{found['seconds']:.0f}",
+             f"{found['examples_per_second']:,.0f}",
+             (_book(r["book_results"], values).removeprefix("book: ") or "-") if split == "book_split" else "-")
+            for r in lms for split, found in r.items() if split.endswith("_split")]
+    text += ("\nLanguage models. d2l's split: windows of 33 characters starting at each of the first 10,000 "
+             "positions train, the next 5,000 validate, each window scored from a zero state (d2l's scoring). "
+             "The book's split: the first 90% of the characters train, the last 10% validate, scored as chapter 6 "
+             "scores them (consecutive 32 x 32 minibatches carrying the state); there d2l's recipe trains on as "
+             "many windows as over its own split, in whole epochs.\n\n")
+    text += _markdown_table(("model", "d2l section", "d2l's settings", "split", "epochs", "training windows",
+                             "validation perplexity", "seconds of fit", "training windows/s", "book, this run"), body)
+    body = [(r["name"], r["section"], r["settings"], r["batches_timed"], f"{r['seconds_per_batch']:.2f}",
+             f"{r['extrapolated_epoch_seconds']:,.0f}", f"{r['extrapolated_training_seconds']:,.0f}",
+             format_value("test accuracy", values.get(r["book_result"])))
+            for r in d2l["cnns"] if "error" not in r]
+    text += ("\nModern CNNs at d2l's resolution, timed over a few minibatches and extrapolated (not trained): "
+             "seconds per minibatch, then an epoch of 469 minibatches and d2l's epochs, without validation.\n\n")
+    text += _markdown_table(("model", "d2l section", "d2l's settings", "minibatches timed", "s per minibatch",
+                             "epoch (s, extrapolated)", "training (s, extrapolated)", "book's accuracy, this run"),
+                            body)
+    if failed:
+        text += "\nFailed: " + "; ".join(f"{r['name']}: {r['error']}" for r in failed) + "\n"
     return text
 
 
@@ -279,6 +419,10 @@ def markdown(results: dict) -> str:
                                                           for r in table])
     if "chapters" in results:
         text += "\n" + _chapters_markdown(results["chapters"])
+        if "spread" in results["chapters"]:
+            text += "\n" + _spread_markdown(results["chapters"]["spread"])
+    if "d2l" in results:
+        text += "\n" + _d2l_markdown(results["d2l"], book_values(results))
     if "micro" in results:
         text += "\n" + _micro_markdown(results["micro"])
     if "threads" in results:
@@ -298,8 +442,8 @@ def _replace_text(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def write(results: dict, out_dir: Path) -> tuple[Path, Path]:
-    """Write ``results.md`` and ``results.json`` into ``out_dir``; returns their paths.
+def write(results: dict, out_dir: Path, stem: str = "results") -> tuple[Path, Path]:
+    """Write ``<stem>.md`` and ``<stem>.json`` into ``out_dir``; returns their paths.
 
     Both texts are made before either file is touched, and each file is
     replaced whole, so results that cannot be rendered leave the previous
@@ -307,7 +451,7 @@ def write(results: dict, out_dir: Path) -> tuple[Path, Path]:
     """
     md_text, json_text = markdown(results), json.dumps(results, indent=1, sort_keys=False) + "\n"
     out_dir.mkdir(parents=True, exist_ok=True)
-    md, js = out_dir / "results.md", out_dir / "results.json"
+    md, js = out_dir / f"{stem}.md", out_dir / f"{stem}.json"
     _replace_text(md, md_text)
     _replace_text(js, json_text)
     return md, js

@@ -15,7 +15,11 @@ The results table, between ``<!-- results:begin -->`` and
 ``<!-- results:end -->``, shows the numbers each chapter's "Results of this
 run" cell glued (``myst_nb.glue``) in its committed outputs, for the rows in
 ``RESULTS``, and the bounds ``d2lhelpers.expectations`` holds for them
-(which the chapters check through ``d2lhelpers.results``).
+(which the chapters check through ``d2lhelpers.results``). Its last column,
+"d2l, measured here", is read from the benchmark's last full run
+(``bench/results.json``, ``make bench``): d2l 1.0.3's own model, code and
+hyperparameters trained on this machine, with d2l's settings in a footnote
+below the table.
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ sys.path.insert(0, str(ROOT))  # run as a script, this file's folder is on the p
 from book import notebooks  # noqa: E402
 from d2lhelpers import expectations, manifest  # noqa: E402
 
-CHAPTERS, README = ROOT / "chapters", ROOT / "README.md"
+CHAPTERS, README, BENCH = ROOT / "chapters", ROOT / "README.md", ROOT / "bench" / "results.json"
 BEGIN, END = "<!-- chapters:begin -->", "<!-- chapters:end -->"
 RESULTS_BEGIN, RESULTS_END = "<!-- results:begin -->", "<!-- results:end -->"
 HEADER = ("| notebook | topic | status | time on 2 CPU cores |\n"
@@ -65,8 +69,8 @@ RESULTS = [  # (chapter, model, metric, names of the glued values shown as "a / 
     ("07_playground", "spiral, default configuration (two hidden layers of 8 tanh units)", "test accuracy",
      ("playground_spiral_test_acc",)),
 ]
-RESULTS_HEADER = ("| chapter | model | metric | this run | checked |\n"
-                  "| --- | --- | --- | --- | --- |\n")
+RESULTS_HEADER = ("| chapter | model | metric | this run | checked | d2l, measured here [^d2l] |\n"
+                  "| --- | --- | --- | --- | --- | --- |\n")
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -101,8 +105,52 @@ def table(chapters: Path = CHAPTERS) -> str:
     return HEADER + "".join(rows)
 
 
-def results_table(chapters: Path = CHAPTERS) -> str:
+LM_NOTE = ("on the book's split of The Time Machine (the last 10% validates) d2l's language models train on as "
+           "many windows as its epochs cover on its own split, in whole epochs, and are scored as chapter 6 scores "
+           "the book's models")
+
+
+def d2l_measured(bench: dict) -> tuple[dict[str, str], list[str]]:
+    """From the benchmark's results: the d2l entry of each book result it matches, and the footnote's lines.
+
+    A classifier gives its test accuracy, a language model its validation
+    perplexity on d2l's split and on the book's, a modern CNN its
+    extrapolated training time (d2l's resolution is too slow to train here).
+    """
+    d2l = bench.get("d2l")
+    if not d2l or "skipped" in d2l:
+        return {}, []
+    entries, notes = {}, []
+    for r in [*d2l.get("recipes", []), *d2l.get("cnns", [])]:
+        if "error" in r:
+            continue
+        names = r["book_results"] if "book_results" in r else [r["book_result"]]
+        if not names:  # a model the table has no row for (d2l's GRU)
+            continue
+        if "test_accuracy" in r:
+            text = f"{r['test_accuracy']:.3f}"
+        elif "extrapolated_training_seconds" in r:
+            text = f"not trained: ~{r['extrapolated_training_seconds'] / 3600:.1f} h (extrapolated)"
+        else:
+            ppl = {split: r[f"{split}_split"]["validation_perplexity"] for split in ("d2l", "book")
+                   if f"{split}_split" in r}
+            text = " / ".join(f"{value:.2f} ({split}'s split)" for split, value in ppl.items())
+            if "book" in ppl and LM_NOTE not in notes:
+                notes.insert(0, LM_NOTE)
+        for name in names:
+            entries[name] = f"{r['name']}: {text}"
+        notes.append(f"{r['name']} (d2l {r['section']}): {r['settings']}")
+    return entries, notes
+
+
+def read_bench(path: Path = BENCH) -> dict:
+    """The benchmark's last full run, or an empty dictionary when there is none."""
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def results_table(chapters: Path = CHAPTERS, bench: dict | None = None) -> str:
     """The results table in Markdown, from the numbers glued in the notebooks in ``chapters``."""
+    d2l, notes = d2l_measured(read_bench() if bench is None else bench)
     rows, cache = [], {}
     for chapter, model, metric, names in RESULTS:
         path = chapters / f"{chapter}.ipynb"
@@ -113,8 +161,12 @@ def results_table(chapters: Path = CHAPTERS) -> str:
         if missing:
             raise SystemExit(f"error: {path.name} glues no {', '.join(missing)}: re-execute it (make book)")
         shown = " / ".join(f"{values[name]:.3f}" for name in names)
-        rows.append(f"| {int(chapter[:2])} | {model} | {metric} | {shown} | {checked(names)} |\n")
-    return RESULTS_HEADER + "".join(rows)
+        measured = "; ".join(dict.fromkeys(d2l[name] for name in names if name in d2l)) or "-"
+        rows.append(f"| {int(chapter[:2])} | {model} | {metric} | {shown} | {checked(names)} | {measured} |\n")
+    footnote = ("\n[^d2l]: d2l 1.0.3's own model, training code and hyperparameters, run by `make bench` on this "
+                "machine ([bench/results.md](bench/results.md), which lists the few changes needed to run them "
+                "offline): " + ("; ".join(notes) if notes else "not measured yet") + ".\n")
+    return RESULTS_HEADER + "".join(rows) + footnote
 
 
 def checked(names: tuple[str, ...]) -> str:
@@ -134,10 +186,10 @@ def _replace(readme: str, begin: str, end: str, body: str) -> str:
     return f"{head}{begin}\n{body}{end}{tail}"
 
 
-def render(readme: str, chapters: Path = CHAPTERS) -> str:
+def render(readme: str, chapters: Path = CHAPTERS, bench: dict | None = None) -> str:
     """``readme`` with the chapter and results tables between their markers made anew."""
     readme = _replace(readme, BEGIN, END, table(chapters))
-    return _replace(readme, RESULTS_BEGIN, RESULTS_END, results_table(chapters))
+    return _replace(readme, RESULTS_BEGIN, RESULTS_END, results_table(chapters, bench))
 
 
 def main() -> None:

@@ -322,9 +322,11 @@ def test_chapter_table_times_and_status(tmp_path, monkeypatch):
     monkeypatch.setattr(chapter_table, "RESULTS", [])  # these notebooks glue nothing
     readme = (f"intro\n{chapter_table.BEGIN}\nold table\n{chapter_table.END}\nmiddle\n"
               f"{chapter_table.RESULTS_BEGIN}\nold results\n{chapter_table.RESULTS_END}\nrest\n")
-    assert chapter_table.render(readme, tmp_path) == (
+    rendered = chapter_table.render(readme, tmp_path, bench={})  # no benchmark run yet
+    assert rendered.startswith(
         f"intro\n{chapter_table.BEGIN}\n{chapter_table.table(tmp_path)}{chapter_table.END}\nmiddle\n"
-        f"{chapter_table.RESULTS_BEGIN}\n{chapter_table.RESULTS_HEADER}{chapter_table.RESULTS_END}\nrest\n")
+        f"{chapter_table.RESULTS_BEGIN}\n{chapter_table.RESULTS_HEADER}\n[^d2l]: ")
+    assert rendered.endswith(f"not measured yet.\n{chapter_table.RESULTS_END}\nrest\n")
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "99_unknown.ipynb")
     with pytest.raises(SystemExit, match="99_unknown not in d2lhelpers/manifest.py"):
         chapter_table.table(tmp_path)
@@ -339,10 +341,15 @@ def test_results_table_reads_the_glued_numbers(tmp_path):
         for name, value in (("lenet_classic_test_acc", 0.89551), ("lenet_modern_test_acc", 0.9098))]
     nb.cells.append(cell)
     nbformat.write(nb, tmp_path / "04_cnn.ipynb")
-    rows = chapter_table.results_table(tmp_path).splitlines()
-    assert rows[2:] == [
-        "| 4 | LeNet, classic (sigmoid, average pooling), Adam, 6 epochs | test accuracy | 0.896 | >= 0.83 |",
-        "| 4 | LeNet with max pooling, ReLU and batch normalization, 5 epochs | test accuracy | 0.910 | >= 0.89 |"]
+    rows = chapter_table.results_table(tmp_path, bench={}).splitlines()
+    assert rows[2:4] == [
+        "| 4 | LeNet, classic (sigmoid, average pooling), Adam, 6 epochs | test accuracy | 0.896 | >= 0.83 | - |",
+        "| 4 | LeNet with max pooling, ReLU and batch normalization, 5 epochs | test accuracy | 0.910 | >= 0.89 | - |"]
+    d2l_lenet = {"name": "LeNet", "section": "7.6", "settings": "SGD 0.1", "book_results": ["lenet_classic_test_acc"],
+                 "epochs": 10, "test_accuracy": 0.8234, "seconds": 1.0, "examples_per_second": 1.0}
+    rows = chapter_table.results_table(tmp_path, bench={"d2l": {"recipes": [d2l_lenet], "cnns": []}}).splitlines()
+    assert rows[2].endswith("| >= 0.83 | LeNet: 0.823 |") and rows[3].endswith("| >= 0.89 | - |")
+    assert rows[-1].endswith("LeNet (d2l 7.6): SGD 0.1.")
     cell.outputs.pop()
     nbformat.write(nb, tmp_path / "04_cnn.ipynb")
     with pytest.raises(SystemExit, match="glues no lenet_modern_test_acc"):
