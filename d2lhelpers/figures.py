@@ -237,7 +237,7 @@ def lstm_cell(scale: float = 0.62) -> None:
     ax.set_ylim(0, 6.2)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    plot.show(fig)
+    plot.show(fig, text_as_paths=True)  # the tilde of C_t, kept as text, breaks in some SVG renderers
 
 
 def parallel_paths(paths: Sequence[Sequence[str]], merge: str, after: Sequence[str] = (),

@@ -41,13 +41,19 @@ def use_svg() -> None:
     matplotlib.rcParams["svg.fonttype"] = "none"
 
 
-def show(fig: Figure) -> None:
-    """Display ``fig`` as SVG in Jupyter; do nothing elsewhere."""
+def show(fig: Figure, text_as_paths: bool = False) -> None:
+    """Display ``fig`` as SVG in Jupyter; do nothing elsewhere.
+
+    With ``text_as_paths`` the text is drawn as outlines rather than kept as
+    text: every SVG renderer then shows it alike, where some misplace the
+    pieces of mathematical text (a tilde over a letter, for example).
+    """
     if in_notebook():
         from IPython.display import display
 
         use_svg()
-        display(fig)
+        with matplotlib.rc_context({"svg.fonttype": "path"} if text_as_paths else {}):
+            display(fig)
 
 
 def plot(X, Y=None, xlabel: str | None = None, ylabel: str | None = None,

@@ -22,7 +22,7 @@ def seeded(monkeypatch):
 def shown(monkeypatch):
     """The figures that drawing helpers display, in order, captured instead of displayed."""
     figures = []
-    monkeypatch.setattr(plot, "show", figures.append)
+    monkeypatch.setattr(plot, "show", lambda fig, **options: figures.append(fig))
     return figures
 
 

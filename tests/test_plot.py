@@ -1,5 +1,6 @@
 import numpy
 import pytest
+from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
 from mxnet import np
 
@@ -85,6 +86,20 @@ def test_training_plot_in_jupyter_displays_once_then_updates(monkeypatch):
         board.epoch_end(epoch, {"train loss": 1 / epoch, "train acc": 0.5, "test acc": 0.4})
     assert [kind for kind, _ in calls] == ["display", "update", "update"]
     assert all(fig is board.fig for _, fig in calls)
+
+
+def test_show_can_draw_text_as_paths(monkeypatch):
+    import IPython.display
+    import matplotlib
+
+    seen = []
+    monkeypatch.setattr(plot, "in_notebook", lambda: True)
+    monkeypatch.setattr(IPython.display, "display", lambda fig: seen.append(matplotlib.rcParams["svg.fonttype"]))
+    fig = Figure()
+    plot.show(fig)
+    plot.show(fig, text_as_paths=True)
+    assert seen == ["none", "path"]  # text kept as text by default, outlined on request
+    assert matplotlib.rcParams["svg.fonttype"] == "none"  # and only while that figure is displayed
 
 
 def test_network_diagram_draws_every_neuron_and_edge(shown):

@@ -1,3 +1,5 @@
+import math
+
 import numpy
 import pytest
 from mxnet import np
@@ -128,3 +130,141 @@ def test_batches_reject_bad_input(corpus, kwargs, match):
     settings = {"batch_size": 2, "num_steps": 5, **kwargs}
     with pytest.raises(ValueError, match=match):
         text.SubsequenceBatches(corpus, **settings)
+
+
+# --- counting: the smoothed n-gram model -----------------------------------------------------------
+
+
+def test_ngram_probabilities_match_a_hand_computation():
+    # "abab" as tokens 1 2 1 2 over a vocabulary of 3 (0 never occurs); d = 0.5
+    model = text.NGramModel([1, 2, 1, 2], order=2, vocab_size=3, discount=0.5)
+    unigram_a = (2 - 0.5 + 0.5 * 2 / 3) / 4  # two distinct tokens seen, 4 tokens in all
+    unigram_unseen = 0.5 * 2 / 3 / 4
+    assert model.probability([], 1) == pytest.approx(unigram_a)
+    assert model.probability([], 0) == pytest.approx(unigram_unseen)
+    # after "a" (token 1): "b" seen twice, nothing else; the held-back 0.5 goes to the unigram's distribution
+    assert model.probability([1], 2) == pytest.approx((2 - 0.5 + 0.5 * 1 * unigram_a) / 2)
+    assert model.probability([1], 1) == pytest.approx(0.5 * 1 * unigram_a / 2)
+    # a longer context than the order is cut to its last token; an unseen context falls back on the unigram
+    assert model.probability([2, 2, 1], 2) == model.probability([1], 2)
+    assert model.probability([0], 1) == pytest.approx(unigram_a)
+
+
+@pytest.mark.parametrize("order", [1, 2, 4])
+def test_ngram_distributions_sum_to_one(order):
+    rng = numpy.random.default_rng(0)
+    corpus = rng.integers(1, 6, size=300)  # token 0 never occurs
+    model = text.NGramModel(corpus, order, vocab_size=7)
+    for context in ([], [1], [3, 2], list(corpus[:5]), [0, 6, 6]):
+        p = model.distribution(context)
+        assert p.shape == (7,) and (p > 0).all()  # smoothing leaves no token impossible
+        assert p.sum() == pytest.approx(1.0)
+
+
+def test_ngram_perplexity():
+    assert text.NGramModel([], 3, vocab_size=5).perplexity([0, 1, 2, 4]) == pytest.approx(5.0)  # nothing counted
+    corpus = list(numpy.random.default_rng(1).integers(0, 4, size=200))
+    scores = [text.NGramModel(corpus, order, vocab_size=4).perplexity(corpus) for order in (1, 2, 3, 5)]
+    assert scores == sorted(scores, reverse=True)  # on its own text, longer contexts always fit better
+    periodic = [1, 2, 3] * 20
+    assert text.NGramModel(periodic, 2, vocab_size=4).perplexity(periodic) < 1.2  # each token fixes the next
+
+
+def test_ngram_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="order must be"):
+        text.NGramModel([1, 2], 0, vocab_size=3)
+    with pytest.raises(ValueError, match="discount must be between 0 and 1"):
+        text.NGramModel([1, 2], 2, vocab_size=3, discount=1.0)
+    with pytest.raises(ValueError, match=r"corpus must hold indices from 0 to 2, got 1 to 3"):
+        text.NGramModel([1, 3], 2, vocab_size=3)
+    with pytest.raises(ValueError, match="corpus must be a 1-D sequence of token indices"):
+        text.NGramModel([[1, 2]], 2, vocab_size=3)
+    model = text.NGramModel([1, 2], 2, vocab_size=3)
+    with pytest.raises(ValueError, match="at least 2 tokens"):
+        model.perplexity([1])
+
+
+def test_ngram_generate():
+    periodic = [1, 2, 3] * 20
+    model = text.NGramModel(periodic, 3, vocab_size=4)
+    assert model.generate([1], 5, temperature=0) == [1, 2, 3, 1, 2, 3]  # greedy follows the cycle
+    first = model.generate([1, 2], 30, rng=numpy.random.default_rng(3))
+    assert first[:2] == [1, 2] and len(first) == 32
+    assert first == model.generate([1, 2], 30, rng=numpy.random.default_rng(3))  # a seeded generator repeats
+
+
+# --- drawing the next token ---------------------------------------------------------------------------
+
+
+def test_draw_follows_the_tempered_distribution():
+    p = numpy.array([0.1, 0.2, 0.7])
+    assert text.draw(p, 0) == 2
+    rng = numpy.random.default_rng(0)
+    for temperature, expected in ((1.0, p), (0.5, p ** 2 / (p ** 2).sum()), (100.0, numpy.full(3, 1 / 3))):
+        counts = numpy.bincount([text.draw(p, temperature, rng) for _ in range(6000)], minlength=3)
+        assert numpy.abs(counts / 6000 - expected).max() < 0.025, (temperature, counts)
+    assert text.draw(numpy.array([1e-30, 1.0, 0.0]), 0.01, rng) == 1  # a tiny temperature is nearly greedy
+    with pytest.raises(ValueError, match="temperature must be 0"):
+        text.draw(p, -1.0)
+
+
+# --- language-model helpers ---------------------------------------------------------------------------
+
+
+class CountingNet:
+    """A fake language model that always favors the token after the one it reads (mod vocab_size)."""
+
+    def __init__(self, vocab_size):
+        self.vocab_size = vocab_size
+
+    def __call__(self, X, state):
+        following = (X.T.reshape(-1) + 1) % self.vocab_size
+        return 5.0 * np.eye(self.vocab_size)[following], state
+
+
+def test_lm_loss_and_perplexity_of_uniform_and_confident_nets():
+    corpus = numpy.arange(200) % 6
+    batches = text.SubsequenceBatches(corpus, 2, 5, sampling="sequential", random_offset=False)
+
+    def uniform(X, state):
+        return np.zeros((X.size, 6)), state
+
+    assert text.perplexity(uniform, lambda b: (np.zeros((b, 1)),), batches) == pytest.approx(6.0, rel=1e-5)
+    confident = text.perplexity(CountingNet(6), lambda b: (np.zeros((b, 1)),), batches)
+    assert confident == pytest.approx(math.exp(-math.log(math.exp(5) / (math.exp(5) + 5))), rel=1e-5)
+    X, Y = next(iter(batches))
+    outputs, _ = CountingNet(6)(X, None)
+    loss = text.lm_loss(outputs, Y)  # labels in the outputs' time-major order
+    assert loss.shape == (10,) and numpy.allclose(loss.asnumpy(), loss.asnumpy()[0])
+
+
+def test_predict_greedy_and_sampled():
+    vocab = text.Vocab("abcde")
+    net = CountingNet(len(vocab))
+    state = lambda b: (np.zeros((b, 1)),)  # noqa: E731
+    # greedy: each next index is one more than the last, wrapping around the 6 entries (<unk> is index 0)
+    expected = "".join(vocab.to_tokens([(vocab["a"] + k) % len(vocab) for k in range(8)]))
+    assert text.predict("a", 7, net, state, vocab) == expected
+    sampled = text.predict("ab", 20, net, state, vocab, temperature=5.0, rng=numpy.random.default_rng(0))
+    assert sampled.startswith("ab") and len(sampled.replace("<unk>", "?")) == 22
+    assert sampled == text.predict("ab", 20, net, state, vocab, temperature=5.0, rng=numpy.random.default_rng(0))
+    assert sampled != expected[:22]  # a high temperature leaves the cycle
+
+
+@pytest.mark.parametrize("embed_size", [None, 4])
+def test_language_model_is_hybridized_whole(embed_size):
+    from mxnet import init
+    from mxnet.gluon import nn, rnn
+
+    assert text.LanguageModel.forward is nn.HybridBlock.forward  # hybrid_forward, so hybridize() reaches it
+    net = text.LanguageModel(rnn.GRU(6), vocab_size=5, embed_size=embed_size, dropout=0.5)
+    net.initialize(init.Normal(0.5))
+    X = np.array([[1, 2, 3], [4, 0, 1]])
+    state = net.begin_state(2)
+    assert state[0].shape == (1, 2, 6) and state[0].ctx == net.output.weight.list_ctx()[0]
+    outputs, new_state = net(X, state)
+    assert outputs.shape == (6, 5) and new_state[0].shape == (1, 2, 6)
+    net.hybridize()
+    hybrid_outputs, _ = net(X, state)
+    assert numpy.allclose(outputs.asnumpy(), hybrid_outputs.asnumpy(), atol=1e-6)  # dropout is off outside training
+    assert net._cached_op is not None  # the whole block ran as one graph
