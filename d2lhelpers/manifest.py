@@ -68,7 +68,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             5, 600.0),
     Chapter("06_rnn_lstm", "Recurrent neural networks",
             "sequences, text preprocessing, Zipf's law, language models and perplexity, RNN, gradient clipping, "
-            "GRU, LSTM", 6, 240.0),
+            "smoothed n-gram models, GRU, LSTM, embeddings, temperature sampling", 6, 300.0),
     Chapter("07_playground", "A neural-network playground", "an interactive neural-network playground", 7, 120.0),
 )
 

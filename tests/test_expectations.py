@@ -95,7 +95,9 @@ def test_published_targets():
     assert expectations.expectation("rnn_concise_val_ppl").at_most == 6.0
     assert expectations.time_budget("04_cnn") == 180
     assert expectations.time_budget("05_modern_cnn") == 600
-    assert expectations.time_budget("06_rnn_lstm") == 240
+    assert expectations.time_budget("06_rnn_lstm") == 300
+    best = expectations.expectation("best_network_val_ppl")  # chapter 6's network beats smoothed counting by 10%
+    assert (best.at_most, best.relative_to) == (0.9, "the best n-gram model's")
     assert {expectations.time_budget(c) for c in ("00_introduction", "01_basics", "07_playground")} == {120}
     assert expectations.BOOK_SECONDS == 1500
     assert set(expectations.for_chapter("05_modern_cnn")) == {
@@ -197,7 +199,7 @@ def test_relative_bounds():
     assert expectations.in_words("rnn_scratch_val_ppl") == "below the unigram model's"
     assert expectations.in_words("poly_overfit_test_loss") == "at least 10 times its training loss"
     assert expectations.in_words("wd_w_norm_best") == "at most 0.1 times the norm without weight decay"
-    assert expectations.in_words("lstm_scratch_val_ppl") == "below the unigram model's"
+    assert expectations.in_words("best_network_val_ppl") == "at most 0.9 times the best n-gram model's"
     with pytest.raises(ValueError, match="reference must be given"):
         expectations.meets("rnn_scratch_val_ppl", 5.0)
     with pytest.raises(ValueError, match="reference must be None"):
