@@ -112,13 +112,65 @@ def test_unknown_or_repeated_features_are_rejected(names):
         P.features(numpy.zeros((2, 2)), names)
 
 
+def test_regression_targets_follow_the_original_formulas():
+    points = numpy.array([[1.0, 2.0], [-6.0, -6.0], [-4.0, 2.5], [0.0, 2.5], [4.0, -1.5], [-2.0, 0.0]])
+    assert numpy.allclose(P.regression_target("plane", points)[:2], [0.3, -1.2])
+    # at a bump's center its sign; 2 from the center (and from every other bump) zero; linear in between
+    assert numpy.allclose(P.regression_target("multigauss", points)[2:], [1.0, -1.0, -0.5, 0.0])
+    xy, values = P.make_points("multigauss", 400, 0.0, rng())
+    assert xy.shape == (400, 2) and numpy.abs(xy).max() <= 6 and -1 <= values.min() < 0 < values.max() <= 1
+    assert numpy.allclose(values, P.regression_target("multigauss", xy), atol=1e-6)  # no noise: exact targets
+    with pytest.raises(ValueError, match="name must be one of plane, multigauss"):
+        P.regression_target("circle", points)
+
+
+def test_regression_trains_on_half_the_squared_error_and_has_no_accuracy():
+    pg = P.Playground(P.Config(dataset="plane", hidden=(), lr=0.01, **TINY), seed=3)
+    assert pg.config.problem == "regression" and P.Config().problem == "classification"
+    assert pg.points["train"].shape == (40, 2) and pg.points["test"].shape == (40, 2)
+    scores = pg.scores(pg.points["test"])
+    assert math.isclose(pg.evaluate()["test loss"], 0.5 * ((scores - pg.labels["test"]) ** 2).mean(), rel_tol=1e-5)
+    first = pg.evaluate()["test loss"]
+    record = pg.train(20)[-1]
+    assert set(record) == {"epoch", "train loss", "test loss"}
+    assert record["test loss"] < 0.05 * first  # a plane is a linear model's exact fit
+    with pytest.raises(ValueError, match="accuracy needs a classification data set"):
+        pg.accuracy()
+
+
+def test_adjust_changes_training_settings_without_starting_again():
+    pg = P.Playground(P.Config(**TINY), seed=1)
+    pg.train(2)
+    weights = pg.weights()
+    pg.adjust(lr=0.5, regularization="L2", reg_rate=0.1, batch_size=20)
+    assert pg.epochs == 2 and all(numpy.array_equal(a, b) for a, b in zip(weights, pg.weights(), strict=True))
+    assert pg.loop.updater.learning_rate == 0.5 and pg.config.reg_rate == 0.1
+    assert next(pg.batches())[0].shape[0] == 20
+    with pytest.raises(ValueError, match=r"adjust\(\) can change lr.*for dataset, hidden use reset"):
+        pg.adjust(hidden=(3,), dataset="xor")
+    with pytest.raises(ValueError, match="lr"):
+        pg.adjust(lr=-1)
+    assert pg.config.lr == 0.5  # a rejected change leaves the setting as it was
+
+
+def test_an_adjusted_rate_is_the_rate_the_updates_use():
+    adjusted = P.Playground(P.Config(lr=0.03, **TINY), seed=2)
+    adjusted.adjust(lr=0.7)
+    direct = P.Playground(P.Config(lr=0.7, **TINY), seed=2)
+    unchanged = P.Playground(P.Config(lr=0.03, **TINY), seed=2)
+    for run in (adjusted, direct, unchanged):
+        run.train(2)
+    assert all(numpy.allclose(a, b, atol=1e-6) for a, b in zip(adjusted.weights(), direct.weights(), strict=True))
+    assert not numpy.allclose(adjusted.weights()[0], unchanged.weights()[0], atol=1e-3)
+
+
 # --- configuration and model ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("changes, message", [
     (dict(dataset="moons"), "dataset must be one of"),
     (dict(noise=0.6), "noise must be a number in"),
     (dict(features=("x1", "cos(x1)")), "features must name one or more of x1, x2"),
-    (dict(hidden=(4, 4, 4, 4, 4)), "hidden must list 0 to 4 layer widths"),
+    (dict(hidden=(4,) * 7), "hidden must list 0 to 6 layer widths"),
     (dict(hidden=(9,)), "every layer must have 1 to 8 units"),
     (dict(hidden=(0,)), "every layer must have 1 to 8 units"),
     (dict(activation="softplus"), "activation must be one of relu, tanh, sigmoid, linear"),
@@ -136,6 +188,11 @@ def test_unknown_or_repeated_features_are_rejected(names):
 def test_config_rejects_bad_settings_naming_the_argument(changes, message):
     with pytest.raises(ValueError, match=message):
         P.Config(**changes)
+
+
+def test_six_hidden_layers_as_in_the_original():
+    pg = P.Playground(P.Config(hidden=(8,) * 6, **TINY))
+    assert len(pg.net) == 7 and len(pg.unit_grids(4)) == 8
 
 
 def test_build_net_shapes():
@@ -170,7 +227,7 @@ def test_training_goes_through_the_shared_loop(monkeypatch):
     assert isinstance(pg.loop, train.Loop)
     pg.epoch()
     assert calls == [8, 8, 8, 6]  # 30 training points in minibatches of 8
-    pg.step()
+    pg.update()
     assert pg.epochs == 1 and pg.steps == 5
     record = pg.epoch()  # finishes the epoch under way
     assert pg.epochs == 2 and pg.steps == 8 and record["epoch"] == 2
@@ -324,9 +381,9 @@ def test_ui_controls_change_the_configuration(ui):
     assert (config.activation, config.regularization, config.reg_rate) == ("relu", "L1", 0.01)
     assert (config.noise, config.lr, config.batch_size, config.train_fraction) == (0.2, 0.3, 4, 0.7)
     assert ui.playground.points["train"].shape == (56, 2) and ui.playground.points["test"].shape == (24, 2)
-    ui.playground.step()
+    ui.playground.update()
     assert ui.playground.steps == 1 and ui.playground.batches().__next__()[0].shape == (4, 3)
-    assert [row.layout.display for row in ui.unit_rows] == [None, None, None, "none"]
+    assert [row.layout.display for row in ui.unit_rows] == [None] * 3 + ["none"] * 3
     assert [layer.weight.shape[0] for layer in ui.playground.net] == [4, 2, 7, 1]
 
 
@@ -399,3 +456,101 @@ def test_presets():
     assert P.preset("xor hidden", noise=0.1).noise == 0.1
     with pytest.raises(ValueError, match="name must be one of"):
         P.preset("moons")
+
+
+def test_discretize_and_unit_views():
+    pg = P.Playground(P.Config(hidden=(3,), **TINY), seed=1)
+    pg.train(2)
+    fig = Figure()
+    ax = fig.subplots()
+    P.draw_boundary(ax, pg)
+    smooth = numpy.unique(ax.images[0].get_array())
+    P.draw_boundary(ax, pg, discretize=True)
+    assert len(smooth) > 10 and set(numpy.unique(ax.images[0].get_array())) <= {-1.0, 0.0, 1.0}
+    P.draw_boundary(ax, pg, unit=(1, 2))
+    assert ax.get_title() == "layer 1, unit 3"
+    unit_output = pg.unit_grids(P.STILL_RESOLUTION // 2)[1][2]  # tanh outputs: drawn as they are
+    assert numpy.allclose(ax.images[0].get_array(), unit_output, atol=1e-6)
+    assert P.unit_name(("x1", "x2"), 1, (0, 1)) == "input x2" and P.unit_name(("x1",), 1, (2, 0)) == "output"
+    with pytest.raises(ValueError, match="unit must be \\(column, index\\)"):
+        P.draw_boundary(ax, pg, unit=(1, 3))
+
+
+def test_regression_pictures_color_points_by_value():
+    pg = P.Playground(P.Config(dataset="multigauss", **TINY), seed=1)
+    fig = P.draw(pg)
+    assert len(fig.axes) >= 3
+    colors = fig.axes[1].collections[0].get_facecolors()
+    assert len({tuple(c) for c in numpy.round(colors, 3)}) > 2  # shades, not two label colors
+
+
+def test_ui_problem_switches_to_the_regression_data_sets(ui):
+    ui.controls["problem"].value = "regression"
+    assert ui.controls["dataset"].options == P.REGRESSION_DATASETS and ui.playground.config.dataset == "plane"
+    ui.controls["dataset"].value = "multigauss"
+    assert ui.playground.config.problem == "regression" and "test loss" in ui.status.value
+    ui.step_button.click()
+    assert ui.playground.epochs == 1 and "acc" not in " ".join(ui.playground.history[-1])
+
+
+def test_ui_training_settings_change_without_a_restart(ui):
+    ui.step_button.click()
+    ui.step_button.click()
+    weights = ui.playground.weights()
+    ui.controls["lr"].value = 0.3
+    ui.controls["regularization"].value = "L2"
+    ui.controls["reg_rate"].value = 0.01
+    ui.controls["batch_size"].value = 5
+    pg = ui.playground
+    assert pg.epochs == 2 and all(numpy.array_equal(a, b) for a, b in zip(weights, pg.weights(), strict=True))
+    assert (pg.config.lr, pg.config.regularization, pg.config.reg_rate, pg.config.batch_size) == (0.3, "L2", 0.01, 5)
+    assert pg.loop.updater.learning_rate == 0.3 and ui.config == pg.config
+    ui.controls["noise"].value = 0.1  # a data setting starts again, keeping the new training settings
+    assert ui.playground.epochs == 0 and ui.playground.config.lr == 0.3
+
+
+def test_ui_regenerate_draws_new_data(ui):
+    ui.step_button.click()
+    points, seed = ui.playground.points["train"].copy(), ui.seed
+    ui.regenerate_button.click()
+    assert ui.seed == seed + 1 and ui.playground.epochs == 0
+    assert not numpy.array_equal(points, ui.playground.points["train"])
+
+
+def test_ui_share_line_builds_the_same_playground_again(ui):
+    ui.controls["dataset"].value = "xor"
+    ui.controls["layers"].value = 5
+    ui.reset_button.click()  # a later start: other initial weights
+    ui.regenerate_button.click()
+    ui.reset_button.click()
+    line = ui.share.value
+    assert line == ui.code() and line.startswith("playground.PlaygroundUI(playground.Config(")
+    again = eval(line, {"playground": P})  # what a reader pasting the line into a cell gets
+    assert again.config == ui.config and (again.seed, again.playground.start) == (ui.seed, ui.playground.start)
+    assert numpy.array_equal(again.playground.points["test"], ui.playground.points["test"])
+    assert all(numpy.array_equal(a, b) for a, b in zip(again.playground.weights(), ui.playground.weights(),
+                                                      strict=True))
+    assert P.PlaygroundUI(dpi=20).code() == "playground.PlaygroundUI(playground.Config(), seed=0, start=0)"
+
+
+def test_ui_displays_as_its_controls(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    ui = P.PlaygroundUI(P.Config(**TINY), dpi=20)
+    ui._ipython_display_()  # what Jupyter calls when a cell ends with the object
+    assert shown == [ui.widget]
+
+
+def test_ui_picture_controls_change_only_the_picture(ui):
+    ui.step_button.click()
+    image = ui.image.value
+    ui.discretize.value = True
+    discrete = ui.image.value
+    assert discrete != image
+    labels = [label for label, _ in ui.show_unit.options]
+    assert labels == ["decision boundary", "input x1", "input x2", "layer 1, unit 1", "layer 1, unit 2",
+                      "layer 1, unit 3", "layer 1, unit 4", "layer 2, unit 1", "layer 2, unit 2", "output"]
+    ui.show_unit.value = labels.index("layer 2, unit 1") - 1
+    assert ui.shown_unit == (2, 0) and ui.image.value != discrete and ui.playground.epochs == 1
+    ui.controls["layers"].value = 1  # a new network: its own units, the boundary shown again
+    assert len(ui.show_unit.options) == 1 + 2 + 4 + 1 and ui.shown_unit is None

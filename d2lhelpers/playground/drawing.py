@@ -13,6 +13,7 @@ from matplotlib.animation import FuncAnimation, HTMLWriter
 from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from d2lhelpers import plot
 from d2lhelpers.checks import positive_int
@@ -24,9 +25,10 @@ ORANGE, BLUE = "#e8710a", "#1a73b8"  # label 0, label 1; negative, positive weig
 COLORS = LinearSegmentedColormap.from_list("orange_white_blue", [ORANGE, "#f7f7f7", BLUE], N=16)
 STILL_RESOLUTION = 96  # grid of the decision boundary in still pictures (animation frames use 48)
 
-def draw_points(ax: Axes, points: numpy.ndarray, labels: numpy.ndarray, test: bool = False, size: float = 9) -> None:
-    """Points colored by label; test points with a black edge."""
-    colors = numpy.where(labels > 0.5, BLUE, ORANGE)
+def draw_points(ax: Axes, points: numpy.ndarray, labels: numpy.ndarray, test: bool = False, size: float = 9,
+                regression: bool = False) -> None:
+    """Points colored by label (for ``regression``, by target value); test points with a black edge."""
+    colors = COLORS((numpy.clip(labels, -1, 1) + 1) / 2) if regression else numpy.where(labels > 0.5, BLUE, ORANGE)
     ax.scatter(points[:, 0], points[:, 1], c=colors, s=size, linewidths=0.6 if test else 0.3,
                edgecolors="black" if test else "white")
     ax.set_xlim(-EXTENT, EXTENT)
@@ -40,21 +42,58 @@ def _squash(values: numpy.ndarray) -> numpy.ndarray:
     return values / scale
 
 
-def draw_boundary(ax: Axes, pg: Playground, snap: Snapshot | None = None, show_test: bool = True) -> None:
-    """The output over the square as a heat map (blue: label 1), the training (and test) points on top."""
-    snap = snap or pg.snapshot(boundary_resolution=STILL_RESOLUTION)
+def output_colors(scores: numpy.ndarray, problem: str) -> numpy.ndarray:
+    """Output scores as values in [-1, 1] for coloring: 2 sigmoid(s) - 1 = tanh(s/2) for classification
+    (0 where the prediction changes), the score itself, clipped, for regression."""
+    return numpy.clip(scores, -1, 1) if problem == "regression" else numpy.tanh(scores / 2)
+
+
+def unit_name(feature_names: Sequence[str], num_hidden: int, unit: tuple[int, int]) -> str:
+    """A readable name of ``unit`` = (column, index): column 0 holds the inputs, then one per hidden layer,
+    then the output."""
+    column, index = unit
+    if column == 0:
+        return f"input {feature_names[index]}"
+    return "output" if column == num_hidden + 1 else f"layer {column}, unit {index + 1}"
+
+
+def draw_boundary(ax: Axes, pg: Playground, snap: Snapshot | None = None, show_test: bool = True,
+                  discretize: bool = False, unit: tuple[int, int] | None = None) -> None:
+    """The output over the square as a heat map (blue: label 1), the training (and test) points on top.
+
+    ``discretize`` colors only the sign (the predicted class); ``unit`` =
+    (column, index) draws that unit's output instead of the network's (see
+    ``unit_name``), as the original enlarges a unit under the mouse.
+    """
+    problem = pg.config.problem
+    if unit is None:
+        snap = snap or pg.snapshot(boundary_resolution=STILL_RESOLUTION)
+        picture, title = output_colors(snap.boundary, problem), None
+    else:
+        snap = snap or pg.snapshot(resolution=STILL_RESOLUTION // 2)
+        column, index = unit
+        if not (0 <= column < len(snap.unit_grids) and 0 <= index < len(snap.unit_grids[column])):
+            raise ValueError(f"unit must be (column, index) of a unit of the network, got {unit!r}")
+        values = snap.unit_grids[column][index]
+        last = column == len(snap.unit_grids) - 1
+        picture = output_colors(values, problem) if last else _squash(values)
+        title = unit_name(pg.config.features, len(pg.config.hidden), unit)
+    if discretize:
+        picture = numpy.sign(picture)
     ax.clear()
-    ax.imshow(numpy.tanh(snap.boundary / 2), origin="lower", extent=(-EXTENT, EXTENT, -EXTENT, EXTENT), cmap=COLORS,
+    ax.imshow(picture, origin="lower", extent=(-EXTENT, EXTENT, -EXTENT, EXTENT), cmap=COLORS,
               vmin=-1, vmax=1, interpolation="nearest")
-    draw_points(ax, pg.points["train"], pg.labels["train"])
+    regression = problem == "regression"
+    draw_points(ax, pg.points["train"], pg.labels["train"], regression=regression)
     if show_test:
-        draw_points(ax, pg.points["test"], pg.labels["test"], test=True)
+        draw_points(ax, pg.points["test"], pg.labels["test"], test=True, regression=regression)
     ax.set_xticks([-6, 0, 6])
     ax.set_yticks([-6, 0, 6])
     ax.tick_params(labelsize=7)
-    if snap.history:
-        last = snap.history[-1]
-        ax.set_title(f"epoch {snap.epoch}: test loss {last['test loss']:.3f}", fontsize=8)
+    if title is not None:
+        ax.set_title(title, fontsize=8)
+    elif snap.history:
+        ax.set_title(f"epoch {snap.epoch}: test loss {snap.history[-1]['test loss']:.3f}", fontsize=8)
 
 
 def draw_losses(ax: Axes, history: Sequence[dict[str, float]], num_epochs: int | None = None) -> None:
@@ -70,11 +109,13 @@ def draw_losses(ax: Axes, history: Sequence[dict[str, float]], num_epochs: int |
     ax.legend(fontsize=7, loc="upper right")
 
 
-def draw_network(ax: Axes, feature_names: Sequence[str], snap: Snapshot) -> None:
+def draw_network(ax: Axes, feature_names: Sequence[str], snap: Snapshot, problem: str = "classification",
+                 highlight: tuple[int, int] | None = None) -> None:
     """The network: each unit as a small heat map of its output, each weight as a line.
 
     A line's width grows with the weight's magnitude; blue lines are
-    positive weights, orange ones negative.
+    positive weights, orange ones negative. The unit ``highlight`` =
+    (column, index), if given, gets a black frame.
     """
     ax.clear()
     ax.set_axis_off()
@@ -96,9 +137,12 @@ def draw_network(ax: Axes, feature_names: Sequence[str], snap: Snapshot) -> None
     for j, col in enumerate(columns):
         for i, unit in enumerate(col):
             x, y = centers[j][i]
-            picture = numpy.tanh(unit / 2) if j == len(columns) - 1 else _squash(unit)
+            picture = output_colors(unit, problem) if j == len(columns) - 1 else _squash(unit)
             ax.imshow(picture, origin="lower", cmap=COLORS, vmin=-1, vmax=1, zorder=2, interpolation="nearest",
                       extent=(x - size / 2, x + size / 2, y - size / 2, y + size / 2))
+            if highlight == (j, i):
+                ax.add_patch(Rectangle((x - size / 2, y - size / 2), size, size, fill=False, linewidth=1.5,
+                                       edgecolor="black", zorder=3))
             if j == 0:
                 ax.text(x - size / 2 - 0.08, y, feature_names[i], ha="right", va="center", fontsize=7)
     ax.set_xlim(-1.4, (len(columns) - 1) * 1.6 + size / 2 + 0.05)
@@ -107,15 +151,18 @@ def draw_network(ax: Axes, feature_names: Sequence[str], snap: Snapshot) -> None
 
 
 def draw(pg: Playground, snap: Snapshot | None = None, num_epochs: int | None = None,
-         figsize: tuple[float, float] = (9, 3), fig: Figure | None = None, show_test: bool = True) -> Figure:
-    """The playground's three panels: network, decision boundary with the points, loss curves."""
-    snap = snap or pg.snapshot(boundary_resolution=STILL_RESOLUTION)
+         figsize: tuple[float, float] = (9, 3), fig: Figure | None = None, show_test: bool = True,
+         discretize: bool = False, unit: tuple[int, int] | None = None) -> Figure:
+    """The playground's three panels: network, decision boundary (or ``unit``'s output) with the points,
+    loss curves. ``show_test``, ``discretize`` and ``unit`` are ``draw_boundary``'s."""
+    snap = snap or pg.snapshot(resolution=STILL_RESOLUTION // 2 if unit else 20,
+                               boundary_resolution=STILL_RESOLUTION)
     if fig is None:
         fig = Figure(figsize=figsize, layout="constrained")
     fig.clear()
     net_ax, data_ax, loss_ax = fig.subplots(1, 3, width_ratios=[1.6, 1, 1])
-    draw_network(net_ax, pg.config.features, snap)
-    draw_boundary(data_ax, pg, snap, show_test=show_test)
+    draw_network(net_ax, pg.config.features, snap, pg.config.problem, highlight=unit)
+    draw_boundary(data_ax, pg, snap, show_test=show_test, discretize=discretize, unit=unit)
     draw_losses(loss_ax, snap.history, num_epochs)
     loss_ax.set_box_aspect(1)
     return fig

@@ -13,16 +13,30 @@ from mxnet.gluon import nn
 
 from d2lhelpers import optim, train
 from d2lhelpers.checks import device_or_none, positive_int
-from d2lhelpers.playground.data import check_dataset, check_features, check_noise, features, grid, make_points
+from d2lhelpers.playground.data import (
+    REGRESSION_DATASETS,
+    check_dataset,
+    check_features,
+    check_noise,
+    features,
+    grid,
+    make_points,
+)
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 REGULARIZATIONS = ("none", "L1", "L2")
-MAX_HIDDEN_LAYERS, MAX_UNITS = 4, 8
+MAX_HIDDEN_LAYERS, MAX_UNITS = 6, 8
+# what adjust() may change while a run goes on; any other change needs a new run
+ADJUSTABLE = ("lr", "regularization", "reg_rate", "batch_size")
 
 
 @dataclass(frozen=True)
 class Config:
-    """One playground setting: the data, the features, the network and its training."""
+    """One playground setting: the data, the features, the network and its training.
+
+    The data set decides the problem: classification (circle, xor, gauss,
+    spiral) or regression (plane, multigauss).
+    """
 
     dataset: str = "circle"
     noise: float = 0.0
@@ -66,6 +80,11 @@ class Config:
             raise ValueError(f"num_points {self.num_points} with train_fraction {self.train_fraction} leaves "
                              "fewer than 2 training or test points")
 
+    @property
+    def problem(self) -> str:
+        """ "regression" for the data sets plane and multigauss, else "classification"."""
+        return "regression" if self.dataset in REGRESSION_DATASETS else "classification"
+
 
 def make_split(config: Config, seed: int) -> tuple[dict[str, numpy.ndarray], dict[str, numpy.ndarray]]:
     """The training and test points and labels of ``config``'s data set: ({"train": ..., "test": ...}, {...}).
@@ -73,14 +92,19 @@ def make_split(config: Config, seed: int) -> tuple[dict[str, numpy.ndarray], dic
     All ``config.num_points`` points are drawn at once and then split at
     random, as the original playground does, so no point is in both sets
     (the spiral's positions have no randomness: drawing the two sets
-    separately would give the same points twice). Each set is balanced,
-    half of its points of each label (as nearly as an odd size allows). The
+    separately would give the same points twice). For classification each
+    set is balanced, half of its points of each label (as nearly as an odd
+    size allows); for regression the split is simply at random. The
     split depends on the data set, the noise, the sizes and ``seed`` only,
     not on the network.
     """
     num_train = round(config.num_points * config.train_fraction)
     rng = numpy.random.default_rng([seed, 0])
     all_points, all_labels = make_points(config.dataset, config.num_points, config.noise, rng)
+    if config.problem == "regression":
+        order = rng.permutation(config.num_points)
+        parts = {"train": order[:num_train], "test": order[num_train:]}
+        return ({k: all_points[i] for k, i in parts.items()}, {k: all_labels[i] for k, i in parts.items()})
     ones, zeros = numpy.flatnonzero(all_labels == 1), numpy.flatnonzero(all_labels == 0)
     train_ones = min(num_train // 2, len(ones) - 1)
     train_zeros = num_train - train_ones
@@ -141,8 +165,10 @@ class Playground:
     initial weights and the order of the minibatches: the same ``Config``,
     seed and start give the same run. Each ``reset()`` moves on to the next
     start, so it begins again from new initial weights on the same data.
-    ``history`` holds one record per epoch (train and test loss and accuracy,
-    measured on the whole sets after the epoch, loss without the penalty).
+    ``history`` holds one record per epoch (train and test loss and, for
+    classification, accuracy, measured on the whole sets after the epoch,
+    loss without the penalty). Classification is trained on the logistic
+    loss, regression on half the squared error, the original's loss.
     The network and its data live on ``device`` (MXNet's current default
     device, the CPU, when None; chapters pass ``runtime.device()``).
     """
@@ -159,7 +185,11 @@ class Playground:
 
     # set-up
     def reset(self, config: Config | None = None) -> None:
-        """Start again from the next start's initial weights (with ``config`` if given)."""
+        """Start again from the next start's initial weights (with ``config`` if given).
+
+        Every reset moves on to the next start, also one that changes the
+        configuration, so ``start`` counts the runs begun on this seed.
+        """
         if config is not None:
             self.config = config
         cfg = self.config
@@ -177,14 +207,15 @@ class Playground:
             layer.weight.set_data(mnp.array(weight, dtype="float32", ctx=self.device))
             layer.bias.set_data(mnp.zeros(fan_out, ctx=self.device))
         self.net.hybridize()
-        self._data_loss = gluon.loss.SigmoidBinaryCrossEntropyLoss()
+        self._data_loss = (gluon.loss.L2Loss() if cfg.problem == "regression"
+                           else gluon.loss.SigmoidBinaryCrossEntropyLoss())
         self.loop = train.Loop(self.net, self.loss, optim.make_trainer(self.net, "sgd", lr=cfg.lr))
         self.epochs, self.steps = 0, 0
         self.history: list[dict[str, float]] = []
         self._order: list[tuple[mnp.ndarray, mnp.ndarray]] = []  # minibatches left in this epoch
 
     def loss(self, outputs: mnp.ndarray, y: mnp.ndarray) -> mnp.ndarray:
-        """Each example's logistic loss plus the weight penalty (what ``train.Loop`` minimizes)."""
+        """Each example's data loss plus the weight penalty (what ``train.Loop`` minimizes)."""
         values = self._data_loss(outputs, y)
         if self.config.regularization != "none" and self.config.reg_rate > 0:
             values = values + penalty(self.net, self.config.regularization, self.config.reg_rate)
@@ -199,7 +230,21 @@ class Playground:
             index = mnp.array(order[start:start + self.config.batch_size], dtype="int32", ctx=self.device)
             yield self._X["train"][index], self._y["train"][index]
 
-    def step(self) -> None:
+    def adjust(self, **changes) -> None:
+        """Change the learning rate, regularization, its rate or the batch size without starting again.
+
+        The network keeps its weights and training goes on with the new
+        setting (a new batch size from the next epoch on). The original
+        playground does this for the learning rate; its other menus start
+        again.
+        """
+        fixed = sorted(set(changes) - set(ADJUSTABLE))
+        if fixed:
+            raise ValueError(f"adjust() can change {', '.join(ADJUSTABLE)}; for {', '.join(fixed)} use reset(config)")
+        self.config = replace(self.config, **changes)
+        self.loop.updater.set_learning_rate(self.config.lr)
+
+    def update(self) -> None:
         """One update on the next minibatch; an epoch is complete when the training set is used up."""
         if not self._order:
             self._order = list(self.batches())
@@ -213,7 +258,7 @@ class Playground:
         """The rest of the current epoch (all of it if none is under way); returns its record."""
         if self._order:
             while self._order:
-                self.step()
+                self.update()
         else:
             self.loop.epoch(self.batches())
             self.steps += math.ceil(self.labels["train"].shape[0] / self.config.batch_size)
@@ -239,18 +284,22 @@ class Playground:
         return self.net(mnp.array(features(points, self.config.features), ctx=self.device)).asnumpy()[:, 0]
 
     def evaluate(self) -> dict[str, float]:
-        """Loss (without the penalty) and accuracy on the training and the test set."""
+        """Loss (without the penalty) and, for classification, accuracy on the training and the test set."""
         record = {}
         for part in ("train", "test"):
             out = self.net(self._X[part])
             record[f"{part} loss"] = self._data_loss(out, self._y[part]).mean().item()
-            record[f"{part} acc"] = ((out[:, 0] > 0) == (self._y[part] > 0.5)).mean().item()
+            if self.config.problem == "classification":
+                record[f"{part} acc"] = ((out[:, 0] > 0) == (self._y[part] > 0.5)).mean().item()
         return record
 
     def accuracy(self, part: str = "test") -> float:
         """The fraction of the ``part`` ("train" or "test") points on the right side of the boundary."""
         if part not in ("train", "test"):
             raise ValueError(f"part must be 'train' or 'test', got {part!r}")
+        if self.config.problem == "regression":
+            raise ValueError(f"accuracy needs a classification data set, not {self.config.dataset!r} (regression): "
+                             "use evaluate()['test loss']")
         return self.evaluate()[f"{part} acc"]
 
     def weights(self) -> list[numpy.ndarray]:
