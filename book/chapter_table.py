@@ -68,8 +68,16 @@ RESULTS = [  # (chapter, model, metric, names of the glued values shown as "a / 
      ("lstm_concise_val_ppl", "best_network_val_ppl")),
     ("07_playground", "linear model on XOR (x1, x2) / one hidden layer of 4 ReLU units", "test accuracy",
      ("playground_xor_linear_test_acc", "playground_xor_hidden_test_acc")),
-    ("07_playground", "spiral, default configuration (two hidden layers of 8 tanh units)", "test accuracy",
+    ("07_playground", "spiral, default configuration (two hidden layers of 8 tanh units, start 0)", "test accuracy",
      ("playground_spiral_test_acc",)),
+    ("07_playground", "circle, tanh units at learning rate 0.03 / at rate 3 / then 100 epochs at 0.03", "test accuracy",
+     ("playground_lr_small_test_acc", "playground_lr_too_large_test_acc", "playground_lr_recovered_test_acc")),
+    ("07_playground", "circle, hidden layers of linear units", "test accuracy",
+     ("playground_linear_activation_circle_acc",)),
+    ("07_playground", "noisy circle, 100 training points: no penalty / L2", "train minus test accuracy",
+     ("playground_overfit_gap", "playground_l2_gap")),
+    ("07_playground", "noisy circle with L2 / multigauss regression", "test loss",
+     ("playground_l2_test_loss", "playground_multigauss_test_loss")),
 ]
 RESULTS_HEADER = ("| chapter | model | metric | this run | checked | d2l, measured here [^d2l] |\n"
                   "| --- | --- | --- | --- | --- | --- |\n")

@@ -206,8 +206,35 @@ EXPECTATIONS: dict[str, Expectation] = {  # result name -> its expectation, in t
         "07_playground", "XOR, one hidden layer of 4 ReLU units (best of 3 starts)", "test accuracy",
         at_least=0.95, strict=True),
     "playground_spiral_test_acc": Expectation(
-        "07_playground", "spiral, two hidden layers of 8 tanh units", "test accuracy", at_least=0.90,
+        "07_playground", "spiral, two hidden layers of 8 tanh units (start 0)", "test accuracy", at_least=0.90,
         strict=True, usually="0.95 or more"),
+    "playground_lr_small_test_acc": Expectation(
+        "07_playground", "circle, hidden layers of 4 and 2 tanh units, learning rate 0.03", "test accuracy",
+        at_least=0.9, usually="0.99 or more"),
+    "playground_lr_too_large_test_acc": Expectation(
+        "07_playground", "the same network at learning rate 3", "test accuracy", at_most=1, strict=True,
+        usually="0.5 to 0.8", relative_to="the rate 0.03's"),
+    "playground_lr_saturated_share": Expectation(
+        "07_playground", "the rate-3 network, first layer after the 100 epochs at 0.03",
+        "share of saturated outputs", at_least=0.8, usually="0.95 or more", fmt=".2f"),
+    "playground_linear_activation_circle_acc": Expectation(
+        "07_playground", "circle, hidden layers of 4 and 2 linear units", "test accuracy", at_most=0.7,
+        usually="about 0.5"),
+    "playground_overfit_gap": Expectation(
+        "07_playground", "noisy circle, 100 training points, 3 layers of 8 tanh units", "train minus test accuracy",
+        at_least=0, strict=True, usually="0.06 to 0.15", fmt=".3f"),
+    "playground_l2_gap": Expectation(
+        "07_playground", "the same with an L2 penalty of rate 0.03", "train minus test accuracy", at_most=1,
+        strict=True, usually="0.8 of it or less", relative_to="the gap without a penalty"),
+    "playground_lr_recovered_test_acc": Expectation(
+        "07_playground", "the rate-3 network after 100 more epochs at 0.03", "test accuracy", at_most=0.9,
+        usually="within a point of where the rate 3 left it", relative_to="the rate 0.03's"),
+    "playground_l2_test_loss": Expectation(
+        "07_playground", "the noisy circle's network with L2 0.03", "test loss", at_most=1, strict=True,
+        usually="0.7 to 0.8 of it", relative_to="its test loss without a penalty"),
+    "playground_multigauss_test_loss": Expectation(
+        "07_playground", "multigauss, 2 layers of 8 tanh units, 200 epochs", "test loss", at_most=0.5,
+        usually="a quarter to a third of it", relative_to="the loss of predicting 0 everywhere"),
 }
 
 

@@ -109,3 +109,78 @@ def test_chapter_opens_in_jupyterlab_with_the_results_code_collapsed(browser, la
         assert external == [], f"requests left the machine: {external}"
     finally:
         page.close()
+
+
+def status_epoch(page) -> int:
+    """The epoch counter of the chapter's first live playground, as its status line shows it."""
+    text = page.locator(".widget-html:has-text('train loss')").first.text_content()  # shown or scrolled off
+    return int(text.split()[1])
+
+
+@pytest.mark.slow
+def test_playground_runs_all_and_its_controls_respond_in_jupyterlab(browser, lab):
+    """A reader's path through chapter 7: Run All in JupyterLab, press play, watch the epochs, change a control.
+
+    Slow (Run All executes the whole chapter, about a minute and a half), so
+    ``make check`` leaves it out; ``make test`` runs it.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    path = ROOT / "chapters" / "07_playground.ipynb"
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"{lab}lab/workspaces/run-all/tree/{path.name}?reset", wait_until="domcontentloaded")
+        page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=60000)
+        # the kernel started and connected: the status bar says "Python 3 (ipykernel) | Idle"
+        page.wait_for_function("() => /\\|\\s*Idle/.test(document.querySelector('#jp-main-statusbar')?.innerText)",
+                               timeout=90000)
+        # Run All queues every cell ([*]: its prompt); done when none is left (about 75 s, as alone)
+        waiting = ("() => [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')]"
+                   ".some(p => p.textContent.includes('*'))")
+        for _ in range(3):  # a click right after start-up can go unanswered: try again
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            try:
+                page.wait_for_function(waiting, timeout=20000)
+                break
+            except PlaywrightTimeout:
+                page.keyboard.press("Escape")
+        else:
+            pytest.fail("Run All Cells did not start the notebook's cells")
+        page.wait_for_function(f"() => !({waiting})()", timeout=400000, polling=1000)
+        assert not page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").filter(
+            has_text="Traceback").count(), "a cell raised an error"
+        ui = page.locator(".jp-OutputArea-output .widget-vbox:has(button:has-text('regenerate'))").first
+        ui.scroll_into_view_if_needed()
+        assert status_epoch(page) == 0
+        ui.locator("button:has-text('play')").first.click()
+        page.wait_for_function("""() => {
+            const s = [...document.querySelectorAll('.widget-html')].find(e => e.textContent.includes('train loss'));
+            return s && parseInt(s.textContent.split(/\\s+/)[1]) >= 3;
+        }""", timeout=60000)
+        ui.locator("button:has-text('pause')").first.click()
+        page.wait_for_timeout(1000)
+        paused_at = status_epoch(page)
+        assert paused_at >= 3
+        page.wait_for_timeout(1500)
+        assert status_epoch(page) == paused_at, "training went on after pause"
+        image = ui.locator("img").first.get_attribute("src")
+        ui.locator("select").nth(1).select_option("xor")  # the data set: starts again on XOR
+        page.wait_for_function("""([img, before]) => img.getAttribute('src') !== before""",
+                               arg=[ui.locator("img").first.element_handle(), image], timeout=30000)
+        # a new start on XOR: the counter back at 0 and the share line updated (their messages can arrive
+        # just after the picture's)
+        page.wait_for_function("""() => {
+            const s = [...document.querySelectorAll('.widget-html')].find(e => e.textContent.includes('train loss'));
+            const share = document.querySelector('.widget-text input[type="text"]');
+            return /^epoch 0\\s/.test(s.textContent.trim()) && share.value.includes("dataset='xor'");
+        }""", timeout=30000)
+        assert status_epoch(page) == 0
+        assert ui.locator("input[type='text']").first.input_value().startswith("playground.PlaygroundUI(")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        ui.screenshot(path=str(SHOTS / "07_playground_live.png"))
+        assert errors == [], f"JavaScript errors: {errors}"
+    finally:
+        page.close()
