@@ -76,8 +76,8 @@ RESULTS = [  # (chapter, model, metric, names of the glued values shown as "a / 
      ("playground_linear_activation_circle_acc",)),
     ("07_playground", "noisy circle, 100 training points: no penalty / L2", "train minus test accuracy",
      ("playground_overfit_gap", "playground_l2_gap")),
-    ("07_playground", "noisy circle with L2 / multigauss regression", "test loss",
-     ("playground_l2_test_loss", "playground_multigauss_test_loss")),
+    ("07_playground", "noisy circle: no penalty / L2 (final) / multigauss regression", "test loss",
+     ("playground_overfit_test_loss_rise", "playground_l2_test_loss", "playground_multigauss_test_loss")),
 ]
 RESULTS_HEADER = ("| chapter | model | metric | this run | checked | d2l, measured here [^d2l] |\n"
                   "| --- | --- | --- | --- | --- | --- |\n")
