@@ -234,10 +234,11 @@ def spread(runs_by_seed: Mapping[str, Mapping[str, ChapterRun]]) -> dict:
     ``runs_by_seed`` maps a seed's label ("default", "101", ...) to that
     seed's runs. Numbers come from the chapters that executed; ``met``
     counts the seeds at which a result met its expectation (a relative one
-    against that seed's own reference); ``failures`` lists every chapter
+    against that seed's own reference, kept per seed in ``references``
+    beside the ``ratios`` to it); ``failures`` lists every chapter
     that did not execute at some seed, with its error.
     """
-    values, times, met, failures = {}, {}, {}, []
+    values, references, times, met, failures = {}, {}, {}, {}, []
     for label, runs in runs_by_seed.items():
         for chapter, run in runs.items():
             if run.status in (NOT_WRITTEN, NOT_RUN):
@@ -253,11 +254,17 @@ def spread(runs_by_seed: Mapping[str, Mapping[str, ChapterRun]]) -> dict:
                 if name in expectations.EXPECTATIONS:
                     reference = run.values.get(f"{name}_reference")
                     relative = bool(expectations.expectation(name).relative_to)
+                    if relative and reference is not None:
+                        references.setdefault(name, {})[label] = reference
                     ok = (reference is not None or not relative) and \
                         expectations.meets(name, value, reference if relative else None)
                     met[name] = met.get(name, 0) + ok
     results = {name: {"chapter": chapter, **_summary(by_seed), "met": met.get(name, 0),
                       "expected": expectations.describe(name) if name in expectations.EXPECTATIONS else ""}
                for (chapter, name), by_seed in values.items()}
+    for name, by_seed in references.items():  # a relative result: each seed's reference and the ratio to it
+        results[name]["references"] = by_seed
+        results[name]["ratios"] = {label: results[name]["values"][label] / ref if ref else math.nan
+                                   for label, ref in by_seed.items()}
     return {"seeds": list(runs_by_seed), "results": results,
             "times": {chapter: _summary(by_seed) for chapter, by_seed in times.items()}, "failures": failures}

@@ -320,6 +320,14 @@ def _spread_markdown(spread: dict) -> str:
              f"{e['met']} of {len(e['values'])}" if e["expected"] else "")
             for name, e in spread["results"].items()]
     text += _markdown_table(("ch.", "glue name", *seeds, "min", "median", "max", "expected", "met"), body)
+    relative = [(int(e["chapter"][:2]), name, *(f"{e['values'][s]:.4g} / {e['references'][s]:.4g} = "
+                                                 f"{e['ratios'][s]:.3g}" if s in e.get("ratios", {}) else "-"
+                                                 for s in seeds), e["expected"])
+                for name, e in spread["results"].items() if e.get("ratios")]
+    if relative:
+        text += ("\nRelative results at each seed: the value, that seed's own reference (what the bound "
+                 "compares it with) and their ratio:\n\n")
+        text += _markdown_table(("ch.", "glue name", *seeds, "expected"), relative)
     body = [(chapter, *(f"{t['values'][s]:.1f}" if s in t["values"] else "-" for s in seeds),
              f"{t['min']:.1f}", f"{t['median']:.1f}", f"{t['max']:.1f}") for chapter, t in spread["times"].items()]
     text += "\nWall time (s):\n\n" + _markdown_table(("chapter", *seeds, "min", "median", "max"), body)

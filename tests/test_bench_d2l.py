@@ -73,6 +73,9 @@ def test_spread_of_results_and_times():
     shift = spread["results"]["lenet_shift_loss"]
     assert shift["met"] == 2  # 0.3 is not below 1 x its own seed's reference 0.2
     assert "lenet_shift_loss_reference" not in spread["results"]
+    assert shift["references"] == {"default": 0.2, "101": 0.2, "202": 0.2}  # each seed's own
+    assert shift["ratios"] == pytest.approx({"default": 0.05, "101": 1.5, "202": 0.1})
+    assert "references" not in acc and "ratios" not in acc  # an absolute bound has none
     assert spread["results"]["other_number"]["expected"] == ""  # listed, not checked
     assert spread["times"]["04_cnn"] == {"values": {"default": 100.0, "101": 120.0, "202": 110.0},
                                          "min": 100.0, "median": 110.0, "max": 120.0}
@@ -110,6 +113,7 @@ def test_spread_rows_markdown_and_shortfalls():
     assert "| 1 | softmax_scratch_test_acc | 0.845 | 0.83 | 0.85 | 0.83 | 0.845 | 0.85 | >= 0.84 | 2 of 3 |" in text_md
     assert "| 04_cnn | 100.0 | 120.0 | 110.0 | 100.0 | 110.0 | 120.0 |" in text_md
     assert "| 4 | other_number | 1 | 1 | 1 | 1 | 1 | 1 |  |  |" in text_md
+    assert "| 4 | lenet_shift_loss | 0.01 / 0.2 = 0.05 | 0.3 / 0.2 = 1.5 | 0.02 / 0.2 = 0.1 | < 1 x" in text_md
     assert "softmax_scratch_test_acc: met at 2 of 3 seeds" in report.shortfalls(results)
 
 
