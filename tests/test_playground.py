@@ -190,6 +190,17 @@ def test_config_rejects_bad_settings_naming_the_argument(changes, message):
         P.Config(**changes)
 
 
+def test_playground_without_numpy_mode_says_what_to_call():
+    from mxnet import npx
+    npx.reset_np()
+    try:
+        with pytest.raises(RuntimeError, match=r"npx.set_np\(\) first"):
+            P.Playground(P.Config(**TINY))
+    finally:
+        npx.set_np()
+    assert P.Playground(P.Config(**TINY)).epochs == 0
+
+
 def test_six_hidden_layers_as_in_the_original():
     pg = P.Playground(P.Config(hidden=(8,) * 6, **TINY))
     assert len(pg.net) == 7 and len(pg.unit_grids(4)) == 8

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 import mxnet as mx
 import numpy
-from mxnet import gluon
+from mxnet import gluon, npx
 from mxnet import np as mnp
 from mxnet.gluon import nn
 
@@ -174,6 +174,8 @@ class Playground:
     """
 
     def __init__(self, config: Config | None = None, seed: int = 0, start: int = 0, device: mx.Context | None = None):
+        if not npx.is_np_array():
+            raise RuntimeError("Playground builds MXNet NumPy arrays: call mxnet.npx.set_np() first")
         self.device = device_or_none("device", device) or mx.context.current_context()
         self.config = config or Config()
         for name, value in (("seed", seed), ("start", start)):
