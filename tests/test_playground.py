@@ -348,7 +348,28 @@ def test_still_pictures_use_a_finer_boundary_grid():
     P.draw_boundary(ax, pg)
     assert ax.images[0].get_array().shape == (P.STILL_RESOLUTION, P.STILL_RESOLUTION)
     P.draw_boundary(ax, pg, pg.snapshot(), show_test=False)
-    assert ax.images[0].get_array().shape == (48, 48) and len(ax.collections) == 1  # training points only
+    assert ax.images[0].get_array().shape == (48, 48)
+    assert len(scatters(ax)) == 1  # training points only
+
+
+def scatters(ax):
+    """The point clouds among an axes' collections (the boundary line has no face color)."""
+    return [c for c in ax.collections if len(c.get_facecolor())]
+
+
+def test_a_black_line_marks_the_decision_boundary_for_classification_only():
+    pg = P.Playground(P.Config(**TINY))  # zero biases and tanh: the score is odd in x, so it changes sign
+    ax = Figure().subplots()
+    P.draw_boundary(ax, pg)
+    lines = [c for c in ax.collections if not len(c.get_facecolor())]
+    assert len(lines) == 1 and len(scatters(ax)) == 2
+    assert numpy.allclose(lines[0].get_edgecolor()[0][:3], 0)  # black
+    for other in (dict(unit=(1, 0)), dict(discretize=True)):
+        P.draw_boundary(ax, pg, **other)
+        assert len(ax.collections) - len(scatters(ax)) == (1 if "discretize" in other else 0)
+    regression = P.Playground(P.Config(dataset="plane", **TINY))
+    P.draw_boundary(ax, regression)
+    assert len(ax.collections) == len(scatters(ax)) == 2
 
 
 def test_drawing_and_animation_frames_differ():

@@ -25,11 +25,12 @@ ORANGE, BLUE = "#e8710a", "#1a73b8"  # label 0, label 1; negative, positive weig
 COLORS = LinearSegmentedColormap.from_list("orange_white_blue", [ORANGE, "#f7f7f7", BLUE], N=16)
 STILL_RESOLUTION = 96  # grid of the decision boundary in still pictures (animation frames use 48)
 
-def draw_points(ax: Axes, points: numpy.ndarray, labels: numpy.ndarray, test: bool = False, size: float = 9,
+def draw_points(ax: Axes, points: numpy.ndarray, labels: numpy.ndarray, test: bool = False, size: float = 12,
                 regression: bool = False) -> None:
-    """Points colored by label (for ``regression``, by target value); test points with a black edge."""
+    """Points colored by label (for ``regression``, by target value): training points with a white edge,
+    test points with a black one, so that both stand out on a background of their own color."""
     colors = COLORS((numpy.clip(labels, -1, 1) + 1) / 2) if regression else numpy.where(labels > 0.5, BLUE, ORANGE)
-    ax.scatter(points[:, 0], points[:, 1], c=colors, s=size, linewidths=0.6 if test else 0.3,
+    ax.scatter(points[:, 0], points[:, 1], c=colors, s=size, linewidths=0.7,
                edgecolors="black" if test else "white")
     ax.set_xlim(-EXTENT, EXTENT)
     ax.set_ylim(-EXTENT, EXTENT)
@@ -61,6 +62,8 @@ def draw_boundary(ax: Axes, pg: Playground, snap: Snapshot | None = None, show_t
                   discretize: bool = False, unit: tuple[int, int] | None = None) -> None:
     """The output over the square as a heat map (blue: label 1), the training (and test) points on top.
 
+    For classification, a black line marks the decision boundary, where the score is 0.
+
     ``discretize`` colors only the sign (the predicted class); ``unit`` =
     (column, index) draws that unit's output instead of the network's (see
     ``unit_name``), as the original enlarges a unit under the mouse.
@@ -84,6 +87,9 @@ def draw_boundary(ax: Axes, pg: Playground, snap: Snapshot | None = None, show_t
     ax.imshow(picture, origin="lower", extent=(-EXTENT, EXTENT, -EXTENT, EXTENT), cmap=COLORS,
               vmin=-1, vmax=1, interpolation="nearest")
     regression = problem == "regression"
+    if unit is None and not regression and picture.min() < 0 < picture.max():  # the decision boundary, s = 0
+        ax.contour(picture, levels=[0], origin="lower", extent=(-EXTENT, EXTENT, -EXTENT, EXTENT),
+                   colors="black", linewidths=0.8)
     draw_points(ax, pg.points["train"], pg.labels["train"], regression=regression)
     if show_test:
         draw_points(ax, pg.points["test"], pg.labels["test"], test=True, regression=regression)
@@ -114,7 +120,8 @@ def draw_network(ax: Axes, feature_names: Sequence[str], snap: Snapshot, problem
     """The network: each unit as a small heat map of its output, each weight as a line.
 
     A line's width grows with the weight's magnitude; blue lines are
-    positive weights, orange ones negative. The unit ``highlight`` =
+    positive weights, orange ones negative. Each column is named below it
+    (inputs, layer 1, ..., output). The unit ``highlight`` =
     (column, index), if given, gets a black frame.
     """
     ax.clear()
@@ -145,8 +152,12 @@ def draw_network(ax: Axes, feature_names: Sequence[str], snap: Snapshot, problem
                                        edgecolor="black", zorder=3))
             if j == 0:
                 ax.text(x - size / 2 - 0.08, y, feature_names[i], ha="right", va="center", fontsize=7)
+    bottom = -(tallest - 1) * (size + gap) - size / 2
+    for j in range(len(columns)):
+        name = "inputs" if j == 0 else "output" if j == len(columns) - 1 else f"layer {j}"
+        ax.text(j * 1.6, bottom - 0.1, name, ha="center", va="top", fontsize=7)
     ax.set_xlim(-1.4, (len(columns) - 1) * 1.6 + size / 2 + 0.05)
-    ax.set_ylim(-(tallest - 1) * (size + gap) - size / 2 - 0.05, size / 2 + 0.05)
+    ax.set_ylim(bottom - 0.45, size / 2 + 0.05)
     ax.set_aspect("equal")
 
 
