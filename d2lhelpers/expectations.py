@@ -206,6 +206,9 @@ EXPECTATIONS: dict[str, Expectation] = {  # result name -> its expectation, in t
         "07_playground", "XOR, one hidden layer of 4 ReLU units (of 3 starts, the lowest training loss)",
         "test accuracy",
         at_least=0.95, strict=True),
+    "playground_xor_unit_cosine": Expectation(
+        "07_playground", "the same network's 4 units", "smallest cosine to the formula's directions",
+        at_least=0.9, usually="0.98 or more", fmt=".3f"),
     "playground_spiral_test_acc": Expectation(
         "07_playground", "spiral, two hidden layers of 8 tanh units (start 0)", "test accuracy", at_least=0.90,
         strict=True, usually="0.95 or more"),
