@@ -171,8 +171,8 @@ def test_an_adjusted_rate_is_the_rate_the_updates_use():
     (dict(noise=0.6), "noise must be a number in"),
     (dict(features=("x1", "cos(x1)")), "features must name one or more of x1, x2"),
     (dict(hidden=(4,) * 7), "hidden must list 0 to 6 layer widths"),
-    (dict(hidden=(9,)), "every layer must have 1 to 8 units"),
-    (dict(hidden=(0,)), "every layer must have 1 to 8 units"),
+    (dict(hidden=(65,)), "every layer must have 1 to 64 units"),
+    (dict(hidden=(0,)), "every layer must have 1 to 64 units"),
     (dict(activation="softplus"), "activation must be one of relu, tanh, sigmoid, linear"),
     (dict(lr=0), r"lr \(the learning rate\) must be a positive number"),
     (dict(lr=-0.1), "lr"),
@@ -199,6 +199,14 @@ def test_playground_without_numpy_mode_says_what_to_call():
     finally:
         npx.set_np()
     assert P.Playground(P.Config(**TINY)).epochs == 0
+
+
+def test_code_may_go_wider_than_the_original_and_the_widgets_follow():
+    pg = P.Playground(P.Config(hidden=(44,), **TINY))
+    assert pg.net[0].weight.shape == (44, 2)
+    ui = P.PlaygroundUI(P.Config(hidden=(44, 3), **TINY))
+    assert [u.value for u in ui.units[:2]] == [44, 3]  # shown as it is, not clipped to the original's 8
+    assert ui.units[0].max == 44 and ui.units[1].max == 8
 
 
 def test_six_hidden_layers_as_in_the_original():

@@ -25,7 +25,8 @@ from d2lhelpers.playground.data import (
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 REGULARIZATIONS = ("none", "L1", "L2")
-MAX_HIDDEN_LAYERS, MAX_UNITS = 6, 8
+MAX_HIDDEN_LAYERS, MAX_UNITS = 6, 8  # the original's limits, and the widgets'
+MAX_UNITS_IN_CODE = 64  # a Config made in code may have wider layers, for experiments at a matched size
 # what adjust() may change while a run goes on; any other change needs a new run
 ADJUSTABLE = ("lr", "regularization", "reg_rate", "batch_size")
 
@@ -57,8 +58,8 @@ class Config:
         hidden = tuple(self.hidden)
         if len(hidden) > MAX_HIDDEN_LAYERS:
             raise ValueError(f"hidden must list 0 to {MAX_HIDDEN_LAYERS} layer widths, got {len(hidden)}: {hidden}")
-        if any(not isinstance(u, int) or isinstance(u, bool) or not 1 <= u <= MAX_UNITS for u in hidden):
-            raise ValueError(f"hidden: every layer must have 1 to {MAX_UNITS} units, got {hidden}")
+        if any(not isinstance(u, int) or isinstance(u, bool) or not 1 <= u <= MAX_UNITS_IN_CODE for u in hidden):
+            raise ValueError(f"hidden: every layer must have 1 to {MAX_UNITS_IN_CODE} units, got {hidden}")
         object.__setattr__(self, "hidden", hidden)
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {self.activation!r}")

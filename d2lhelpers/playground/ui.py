@@ -66,7 +66,8 @@ class PlaygroundUI:
             "batch_size": widgets.IntSlider(value=cfg.batch_size, min=1, max=max(30, cfg.batch_size)),
         }
         widths = list(cfg.hidden) + [4] * (MAX_HIDDEN_LAYERS - len(cfg.hidden))
-        self.units = [widgets.IntSlider(value=w, min=1, max=MAX_UNITS) for w in widths]
+        # a configuration made in code may have wider layers than the original's 8: its width joins the slider
+        self.units = [widgets.IntSlider(value=w, min=1, max=max(MAX_UNITS, w)) for w in widths]
         self.feature_boxes = {name: widgets.ToggleButton(value=name in cfg.features, description=name,
                                                          layout=widgets.Layout(width="76px"))
                               for name in FEATURES}
