@@ -176,7 +176,7 @@ class NGramModel:
 
     def probability(self, context: Sequence[int], token: int) -> float:
         """P(token | the last ``order - 1`` tokens of context), from the shortest context up."""
-        context = tuple(context)[max(len(context) - self.order + 1, 0):]
+        context = tuple(context[max(len(context) - self.order + 1, 0):])  # cut first: generate passes its whole text
         p = 1 / self.vocab_size
         for k in range(len(context) + 1):  # contexts of length 0, 1, ..., shortest first
             h = context[len(context) - k:]
