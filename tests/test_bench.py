@@ -82,7 +82,7 @@ def test_compare_results_every_status():
     assert status["lenet_shift_loss"] == "met"  # a relative bound, checked against the glued reference
     assert status["resnet_test_acc"] == "not written"
     assert status["lstm_concise_val_ppl"] == "missing"  # the chapter failed before gluing it
-    assert status["playground_spiral_test_acc"] == "not run"
+    assert status["playground_spiral_deep_test_acc"] == "not run"
     assert status["dropout_scratch_test_acc"] == "not run"  # a chapter absent from the runs
     softmax = checks["softmax_scratch_test_acc"]
     assert (softmax.value, softmax.expected, softmax.chapter) == (0.845, ">= 0.84", "01_basics")
