@@ -99,10 +99,16 @@ def _accuracy(chapter: str, description: str, at_least: float, usually: str = ""
 EXPECTATIONS: dict[str, Expectation] = {  # result name -> its expectation, in the order of the book
     "intro_gemm_gflops": Expectation("00_introduction", "1024x1024 matrix product", "GFLOP/s",
                                      at_least=1, strict=True, usually="20 to a few hundred on a laptop CPU"),
-    "linreg_w_error": Expectation("01_basics", "linear regression from scratch, w", "largest error",
-                                  at_most=0.01, strict=True, usually="about 0.001"),
-    "linreg_b_error": Expectation("01_basics", "linear regression from scratch, b", "largest error",
-                                  at_most=0.01, strict=True, usually="about 0.001"),
+    "linreg_max_stable_lr": Expectation(
+        "01_basics", "linear regression, gradient descent", "2 / largest Hessian eigenvalue", at_least=0.4,
+        at_most=0.6, usually="0.47 to 0.53; 0.5 for the distribution the feature is drawn from"),
+    "linreg_diverged_lr": Expectation(
+        "01_basics", "linear regression, gradient descent", "smallest rate of the sweep that diverged", at_least=1,
+        at_most=1.1, strict=True, relative_to="2 / largest Hessian eigenvalue",
+        usually="1.0 to 1.05 times it: the first rate of the sweep above it"),
+    "linreg_sgd_gap": Expectation(
+        "01_basics", "linear regression, SGD with a decaying rate", "largest difference from least squares",
+        at_most=0.05, strict=True, fmt=".2f", usually="a few thousandths"),
     "ce_gradient_error": Expectation("01_basics", "cross-entropy's gradient, autograd against the formula",
                                      "largest difference", at_most=1e-6, strict=True),
     "softmax_scratch_test_acc": _accuracy("01_basics", "softmax regression, from scratch", 0.84, "about 0.845"),

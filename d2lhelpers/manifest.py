@@ -51,8 +51,9 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter("00_introduction", "Introduction",
             "machine learning, deep learning, how to use the book, environment check", 0, 120.0),
     Chapter("01_basics", "Basics: from linear regression to the multilayer perceptron",
-            "arrays and autograd; linear regression, maximum likelihood, normal equations; Fashion-MNIST; "
-            "softmax regression, training loop, validation, confusion matrix; multilayer perceptron", 1, 120.0),
+            "arrays and autograd; linear regression, maximum likelihood, normal equations, the Hessian and "
+            "the step-size bound, SGD's noise floor; Fashion-MNIST; softmax regression, training loop, validation, "
+            "confusion matrix; multilayer perceptron", 1, 120.0),
     Chapter("02_overfitting", "Overfitting and regularization",
             "training vs generalization error; polynomial under-, good and overfitting; K-fold cross-validation; "
             "weight decay, early stopping, priors, L1; noise injection; dropout; paired comparisons", 1, 120.0),

@@ -45,8 +45,8 @@ def test_at_most_includes_its_bound():
 
 
 def test_strict_bounds_exclude_their_bound():
-    assert not expectations.meets("linreg_w_error", 0.01)
-    assert expectations.meets("linreg_w_error", 0.0099)
+    assert not expectations.meets("linreg_sgd_gap", 0.05)
+    assert expectations.meets("linreg_sgd_gap", 0.0499)
     assert not expectations.meets("playground_xor_hidden_test_acc", 0.95)
     assert expectations.meets("playground_xor_hidden_test_acc", 0.951)
     assert not expectations.meets("playground_xor_linear_test_acc", 0.65)
