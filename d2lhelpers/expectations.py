@@ -178,6 +178,12 @@ EXPECTATIONS: dict[str, Expectation] = {  # result name -> its expectation, in t
     "resnet_test_acc": _accuracy("05_modern_cnn", "ResNet-style", 0.92, "about 0.93"),
     "bn_max_difference": Expectation("05_modern_cnn", "BatchNormScratch against nn.BatchNorm",
                                      "largest difference", at_most=1e-4, strict=True, usually="a few times 1e-6"),
+    "plain_deep_train_loss": Expectation(
+        "05_modern_cnn", "plain stack of 32 weight layers, 6 epochs on 4,000 images", "final training loss",
+        at_least=1.2, strict=True, relative_to="the 8-layer plain stack's", usually="about 1.5 times it"),
+    "residual_deep_train_loss": Expectation(
+        "05_modern_cnn", "residual stack of 32 weight layers, the same training", "final training loss",
+        at_most=0.8, strict=True, relative_to="the 32-layer plain stack's", usually="0.5 to 0.65 times it"),
     "bn_lr1_val_acc_gain": Expectation(
         "05_modern_cnn", "4-hidden-layer MLP, SGD at learning rate 1",
         "validation accuracy with batch normalization minus without", at_least=0.1,
