@@ -124,6 +124,25 @@ def show_images(images, num_rows: int, num_cols: int, titles: Sequence[str] | No
     show(fig)
 
 
+def show_confusion(confusion, names: Sequence[str], figsize: tuple[float, float] = (6, 5)) -> None:
+    """Draw a confusion matrix (row: true class, column: predicted class) with each count in its cell."""
+    counts = as_numpy(confusion)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or counts.shape[0] != len(names):
+        raise ValueError(f"confusion must be a square matrix with one row per name ({len(names)}), "
+                         f"got shape {counts.shape}")
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.subplots()
+    ax.imshow(counts, cmap="Blues")
+    ticks = range(len(names))
+    ax.set(xticks=ticks, yticks=ticks, xlabel="predicted class", ylabel="true class")
+    ax.set_xticklabels(names, rotation=90)
+    ax.set_yticklabels(names)
+    for (i, j), count in numpy.ndenumerate(counts):
+        ax.text(j, i, f"{count:g}", ha="center", va="center", fontsize=7,
+                color="white" if count > counts.max() / 2 else "black")
+    show(fig)
+
+
 class TrainingPlot:
     """Curves of a training run, one point per epoch, redrawn live as training runs.
 

@@ -1,19 +1,12 @@
 """The book's training loop and its metrics (updaters and schedules are in ``optim``).
 
-One loop, ``Loop``, trains every model of the book: classifiers and
-regressions, language models whose hidden state is carried from one
-minibatch to the next, networks whose gradients are derived by hand, and the
-playground's models, trained one step or one epoch at a time. Everything a
-reader watches (a live plot, a progress line) is an optional *observer* that
-the loop calls after each epoch.
-
-The loop keeps its running sums (loss, correct predictions) as MXNet arrays
-and reads them back once per epoch: turning a value into a Python number
-after every minibatch would make Python wait for MXNet's asynchronous engine
-at every step.
-
-Models train on a device (``runtime.device()``). The loop and the evaluation
-helpers move each minibatch to the model's device, or split it across several.
+One loop, ``Loop``, trains every model of the book: classifiers, regressions, language models that carry
+their hidden state from one minibatch to the next, networks with hand-derived gradients (chapter 2), and
+the playground's models, one step or one epoch at a time. What a reader watches (a live plot, a progress
+line) is an optional *observer* that the loop calls after each epoch. The loop keeps its running sums as
+MXNet arrays and reads them once per epoch: reading a number after every minibatch would make Python wait
+for MXNet's asynchronous engine at every step. Models train on a device (``runtime.device()``); the loop
+and the evaluation helpers move each minibatch there, or split it across several.
 """
 from __future__ import annotations
 
@@ -24,10 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import mxnet as mx
+import numpy
 from mxnet import autograd, gluon, np
 
 from d2lhelpers import plot
-from d2lhelpers.checks import positive_int
+from d2lhelpers.checks import as_numpy, positive_int
 from d2lhelpers.optim import ScheduledSGD, clip_gradients
 
 Batches = Iterable[tuple[np.ndarray, np.ndarray]]
@@ -80,12 +74,25 @@ def accuracy(y_hat: np.ndarray, y: np.ndarray) -> float:
     return correct_count(y_hat, y).item() / y.shape[0]
 
 
-def evaluate_accuracy(net: Callable[[np.ndarray], np.ndarray], batches: Batches) -> float:
-    """Accuracy of ``net`` over all minibatches of ``batches``, read back once.
+def confusion_matrix(labels, predictions, num_classes: int) -> numpy.ndarray:
+    """``C[i, j]``: how many examples of class ``i`` were predicted as class ``j`` (rows sum to class sizes).
 
-    Each minibatch is moved to the device of ``net``'s parameters when
-    ``net`` is a Gluon Block (see ``device_of``).
+    ``labels``, ``predictions``: 1-D integer arrays (MXNet or NumPy) of equal length, values 0 to num_classes - 1.
     """
+    positive_int("num_classes", num_classes)
+    y, y_hat = as_numpy(labels), as_numpy(predictions)
+    if y.ndim != 1 or y_hat.shape != y.shape:
+        raise ValueError(f"labels and predictions must be 1-D of equal length, got shapes {y.shape} and {y_hat.shape}")
+    for name, values in (("labels", y), ("predictions", y_hat)):
+        if values.size and (values.min() < 0 or values.max() >= num_classes or (values != values.round()).any()):
+            raise ValueError(f"{name} must be integers in 0 .. {num_classes - 1}, got values from "
+                             f"{values.min()} to {values.max()}")
+    pairs = num_classes * y.astype(numpy.int64) + y_hat.astype(numpy.int64)
+    return numpy.bincount(pairs, minlength=num_classes ** 2).reshape(num_classes, num_classes)
+
+
+def evaluate_accuracy(net: Callable[[np.ndarray], np.ndarray], batches: Batches) -> float:
+    """Accuracy of ``net`` over all minibatches of ``batches``, read back once (each moved to a Block's device)."""
     device, correct, total = device_of(net), 0, 0
     for X, y in batches:
         X, y = _to(device, X, y)
@@ -181,34 +188,28 @@ def default_observer(num_epochs: int, title: str | None = None,
 class Loop:
     """Train a model minibatch by minibatch: forward, loss, backward, clip, update.
 
-    * ``net(X)`` returns the outputs; when ``begin_state`` is given, the net
-      is called as ``net(X, state)`` and returns ``(outputs, state)``, and
-      the state is created by ``begin_state(batch_size)`` (for language
-      models). With ``carry_state`` the state of one minibatch starts the
-      next (sequential sampling), detached so that gradients stop at the
-      minibatch boundary; otherwise each minibatch starts afresh. Every
-      epoch starts afresh: its first minibatch need not continue the last
-      one of the previous epoch.
-    * ``loss(outputs, y)`` returns one value per example (or per token), not
-      their mean; the updater is told how many there were.
-    * ``updater`` is a Gluon ``Trainer`` or a function of that count that
-      updates the parameters from their gradients (``optim.scheduled_sgd``).
-    * ``clip_norm`` clips the gradient of the mean loss to that L2 norm:
-      the gradients of a ``ScheduledSGD``'s ``params``, or else of the
-      parameters of ``net``, a Gluon block. After each step, ``grad_norm`` holds that
-      gradient's norm before clipping, as an MXNet scalar (``clip_norm=inf``
+    * ``net(X)`` returns the outputs; with ``begin_state`` (language models) it is called as
+      ``net(X, state)``, returns ``(outputs, state)``, and the state comes from
+      ``begin_state(batch_size)``. With ``carry_state`` one minibatch's state starts the next
+      (sequential sampling), detached so that gradients stop at the minibatch boundary; otherwise
+      each minibatch starts afresh. Every epoch starts afresh.
+    * ``loss(outputs, y)`` returns one value per example (or per token), not their mean; the
+      updater is told how many there were.
+    * ``updater`` is a Gluon ``Trainer`` or a function of that count that updates the parameters
+      from their gradients (``optim.scheduled_sgd``).
+    * ``clip_norm`` clips the gradient of the mean loss to that L2 norm: the gradients of a
+      ``ScheduledSGD``'s ``params``, or else of the parameters of ``net``, a Gluon block. After each
+      step, ``grad_norm`` holds that norm before clipping, as an MXNet scalar (``clip_norm=inf``
       measures it without ever clipping).
-    * ``compute_gradients(X, y)``, when given, replaces the forward and
-      backward passes: it returns ``(outputs, loss values)`` and leaves the
-      gradients where the updater reads them (chapter 3 derives them by hand).
-      Without it, ``net`` and ``loss`` are required.
-    * ``accuracy`` adds ``train acc`` to each epoch's record, ``perplexity``
-      adds ``train ppl``, the exponential of the mean loss.
-    * ``devices``: each minibatch goes to the model's device (of a Gluon
-      net's parameters or a ``ScheduledSGD``'s arrays) unless this names one.
-      Several split every minibatch with Gluon's ``split_and_load``; the net
-      must be a Gluon Block initialized on them all and the updater a
-      ``Trainer``, which sums their gradients in its kvstore when it updates.
+    * ``compute_gradients(X, y)``, when given, replaces the forward and backward passes: it returns
+      ``(outputs, loss values)`` and leaves the gradients where the updater reads them (chapter 2
+      derives a linear model's by hand). Without it, ``net`` and ``loss`` are required.
+    * ``accuracy`` adds ``train acc`` to each epoch's record, ``perplexity`` adds ``train ppl``, the
+      exponential of the mean loss.
+    * ``devices``: each minibatch goes to the model's device (of a Gluon net's parameters or a
+      ``ScheduledSGD``'s arrays) unless this names one. Several split every minibatch with Gluon's
+      ``split_and_load``; the net must then be a Gluon Block initialized on them all and the
+      updater a ``Trainer``, which sums their gradients in its kvstore when it updates.
 
     ``step`` trains on one minibatch, ``epoch`` on all of them, ``fit`` for
     several epochs with evaluation and observers.
@@ -354,10 +355,8 @@ class Loop:
             observers: Sequence[Observer] = ()) -> History:
         """Train for ``num_epochs``; after each, add ``evaluate()``'s numbers and tell the observers.
 
-        ``batches`` is walked once per epoch, so it must start over each
-        time (a list, or an object such as ``data.ArrayLoader``); a one-shot
-        iterator (a generator) is refused, since it would be empty after
-        the first epoch.
+        ``batches`` is walked once per epoch, so it must start over each time (a list, or an object
+        such as ``data.ArrayLoader``); a one-shot iterator (a generator) would be empty after one epoch.
         """
         positive_int("num_epochs", num_epochs)
         if isinstance(batches, Iterator):
@@ -389,9 +388,8 @@ def train_classifier(net: Callable[[np.ndarray], np.ndarray], train_iter: Batche
                      updater: Updater, title: str | None = None, show: bool = True) -> History:
     """Train a classifier with ``Loop``, measuring test accuracy after every epoch.
 
-    With ``show`` a live plot (in Jupyter) or a progress line (elsewhere)
-    follows training. Returns the history: ``history["test acc"][-1]`` is
-    the final test accuracy; training throughput excludes evaluation.
+    With ``show`` a live plot (in Jupyter) or a progress line (elsewhere) follows training. Returns the
+    history: ``history["test acc"][-1]`` is the final test accuracy; throughput excludes evaluation.
     """
     positive_int("num_epochs", num_epochs)
     observers = [default_observer(num_epochs, title)] if show else []

@@ -160,3 +160,13 @@ def test_lstm_cell_draws_four_gates_and_five_elementwise_operations(shown):
     assert texts.count(r"$\times$") == 3 and texts.count("$+$") == 1
     for name in ("$F_t$", "$I_t$", r"$\tilde{C}_t$", "$O_t$", "$C_{t-1}$", "$C_t$", "$H_{t-1}$", "$H_t$", "$X_t$"):
         assert name in texts
+
+
+def test_show_confusion_writes_every_count(shown):
+    counts = numpy.array([[5, 1], [0, 7]])
+    assert plot.show_confusion(counts, ["cat", "dog"]) is None
+    ax = shown[-1].axes[0]
+    assert sorted(t.get_text() for t in ax.texts) == ["0", "1", "5", "7"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["cat", "dog"]
+    with pytest.raises(ValueError, match="one row per name"):
+        plot.show_confusion(counts, ["cat"])

@@ -329,3 +329,20 @@ def test_default_observer_is_a_live_plot_in_jupyter(monkeypatch):
     assert isinstance(train.default_observer(3), plot.TrainingPlot)
     monkeypatch.setattr(plot, "in_notebook", lambda: False)
     assert isinstance(train.default_observer(3), train.ProgressLine)
+
+
+def test_confusion_matrix_counts_each_pair():
+    labels = np.array([0, 0, 1, 2, 2, 2])
+    predictions = numpy.array([0, 1, 1, 2, 0, 2])
+    confusion = train.confusion_matrix(labels, predictions, 3)
+    assert confusion.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    assert confusion.sum(axis=1).tolist() == [2, 1, 3]  # rows: the class sizes
+    assert train.confusion_matrix(labels, predictions, 4).shape == (4, 4)  # a class never seen
+
+
+@pytest.mark.parametrize("labels, predictions, match", [
+    ([0, 1], [0], "equal length"), ([0, 3], [0, 1], "labels must be integers in 0 .. 2"),
+    ([0, 1], [0, -1], "predictions must be integers"), ([0, 1], [0, 0.5], "predictions must be integers")])
+def test_confusion_matrix_rejects_bad_input(labels, predictions, match):
+    with pytest.raises(ValueError, match=match):
+        train.confusion_matrix(numpy.array(labels), numpy.array(predictions), 3)
