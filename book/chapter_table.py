@@ -44,7 +44,7 @@ RESULTS = [  # (chapter, model, metric, names of the glued values shown as "a / 
      ("softmax_scratch_test_acc", "softmax_concise_test_acc")),
     ("01_basics", "MLP, one hidden layer of 256, from scratch / Gluon", "test accuracy",
      ("mlp_scratch_test_acc", "mlp_concise_test_acc")),
-    ("02_overfitting", "MLP with dropout (two hidden layers of 256), from scratch / Gluon", "test accuracy",
+    ("02_overfitting", "MLP with dropout (hidden layers of 300 and 100), from scratch / Gluon", "test accuracy",
      ("dropout_scratch_test_acc", "dropout_concise_test_acc")),
     ("03_backprop", "MLP trained with hand-derived gradients / with autograd", "test accuracy",
      ("backprop_handmade_test_acc", "backprop_autograd_test_acc")),

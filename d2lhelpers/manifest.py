@@ -56,7 +56,8 @@ CHAPTERS: tuple[Chapter, ...] = (
             "confusion matrix; multilayer perceptron", 1, 120.0),
     Chapter("02_overfitting", "Overfitting and regularization",
             "training vs generalization error; polynomial under-, good and overfitting; K-fold cross-validation; "
-            "weight decay, early stopping, priors, L1; noise injection; dropout; paired comparisons", 1, 120.0),
+            "weight decay, early stopping, priors, L1; noise injection; dropout; paired comparisons; random labels, "
+            "double descent", 1, 120.0),
     Chapter("03_backprop", "Forward and backward propagation",
             "forward and backward propagation by hand, gradient checks, the cost of reverse mode, memory, "
             "numerical stability, Xavier and He initialization", 1, 120.0),

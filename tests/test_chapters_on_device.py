@@ -40,11 +40,11 @@ TEACHING_CELLS = {
     },
     "02_overfitting": {
         "c010": {"X", "y", "w", "b", "J", "autograd_w", "autograd_b"},  # the penalized gradient, by hand and autograd
-        "c031": {"X"}, "c033": {"ones", "Y"}, "c040": {"ones", "Y"},  # dropout on small arrays
+        "c031": {"H"}, "c033": {"ones", "Y"}, "c040": {"ones", "Y"},  # dropout on small arrays
     },
     "03_backprop": {
-        "c038": {"x"},  # the sigmoid's derivative, plotted
-        "c040": {"factors", "product", "norms"},  # products of random matrices
+        "009563b4": {"A", "v", "c", "u", "y_tanh", "jacobian_y_v", "jacobian_u_A", "u_bar", "v_bar", "A_bar",
+                     "u_recorded"},  # vector-Jacobian products on numbers
         "c049": {"z_sample"},  # a sample of tanh'(z)^2
     },
     "04_cnn": {
