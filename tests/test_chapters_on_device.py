@@ -33,6 +33,8 @@ DEVICE = "cpu(1)"
 TEACHING_CELLS = {
     "01_basics": {
         "c003": {"x"}, "1c1fd465": {"x"}, "d43eef86": {"x", "y"}, "0f3e0619": {"y"},  # 1.1: arrays, autograd
+        "9b3f67d0": {"O", "rows", "columns"},  # 1.1: keepdims, broadcasting, index arrays
+        "2be36962": {"p", "q", "one_hot"},  # entropy and KL divergence on three classes
         "c027": {"O"},  # softmax of large logits
         "c029": {"y", "l", "O", "formula"},  # the cross-entropy's gradient against its formula
         "c045": {"x", "y", "gradients"},  # activation functions and their derivatives, plotted
