@@ -309,6 +309,17 @@ def fashion_mnist_loaders(batch_size: int, data: FashionMNIST | None = None,
             ArrayLoader(data.test_images, data.test_labels, batch_size, device=device))
 
 
+def shift_right(images: np.ndarray, pixels: int) -> np.ndarray:
+    """The images (examples, channels, height, width) moved `pixels` columns right, zeros coming in at the left."""
+    if not 0 <= pixels < images.shape[-1]:
+        raise ValueError(f"pixels must be from 0 to the width minus 1 ({images.shape[-1] - 1}), got {pixels}")
+    if pixels == 0:
+        return images
+    moved = np.zeros_like(images)  # on the device of images
+    moved[:, :, :, pixels:] = images[:, :, :, :-pixels]
+    return moved
+
+
 def synthetic_linear_data(w: np.ndarray, b: float, num_examples: int,
                           noise: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``X ~ N(0, 1)`` and ``y = X w + b + N(0, noise^2)`` on ``w``'s device; returns ``(X, y)``, y (n, 1)."""

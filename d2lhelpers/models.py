@@ -136,13 +136,13 @@ def receptive_field(layers, size: int = 1, jump: int = 1) -> tuple[int, int]:
 
 
 def lenet_modern() -> nn.HybridSequential:
-    """LeNet's layer sizes with ReLU and batch normalization."""
+    """LeNet's layer sizes with ReLU and batch normalization (no biases before it: its shift replaces them)."""
     net = nn.HybridSequential()
-    net.add(nn.Conv2D(6, kernel_size=5, padding=2), nn.BatchNorm(), nn.Activation("relu"),
+    net.add(nn.Conv2D(6, kernel_size=5, padding=2, use_bias=False), nn.BatchNorm(), nn.Activation("relu"),
             nn.MaxPool2D(pool_size=2, strides=2),
-            nn.Conv2D(16, kernel_size=5), nn.BatchNorm(), nn.Activation("relu"),
+            nn.Conv2D(16, kernel_size=5, use_bias=False), nn.BatchNorm(), nn.Activation("relu"),
             nn.MaxPool2D(pool_size=2, strides=2),
-            nn.Dense(120), nn.BatchNorm(), nn.Activation("relu"),
-            nn.Dense(84), nn.BatchNorm(), nn.Activation("relu"),
+            nn.Dense(120, use_bias=False), nn.BatchNorm(), nn.Activation("relu"),
+            nn.Dense(84, use_bias=False), nn.BatchNorm(), nn.Activation("relu"),
             nn.Dense(10))
     return net

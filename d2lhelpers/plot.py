@@ -154,8 +154,8 @@ class TrainingPlot:
     """
 
     def __init__(self, num_epochs: int, series: Sequence[str] = ("train loss", "train acc", "test acc"),
-                 title: str | None = None, figsize: tuple[float, float] = (4.5, 3)):
-        self.num_epochs, self.title = positive_int("num_epochs", num_epochs), title
+                 title: str | None = None, figsize: tuple[float, float] = (4.5, 3), xlabel: str = "epoch"):
+        self.num_epochs, self.title, self.xlabel = positive_int("num_epochs", num_epochs), title, xlabel
         if not series:
             raise ValueError("series must name at least one metric to plot")
         self.epochs: list[int] = []
@@ -177,7 +177,7 @@ class TrainingPlot:
             self.axes.plot(self.epochs, values, fmt, label=label)
         self.axes.set_xlim(1, max(self.num_epochs, 2))
         self.axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        self.axes.set_xlabel("epoch")
+        self.axes.set_xlabel(self.xlabel)
         self.axes.grid()
         self.axes.legend(loc="best")
         if self.title:

@@ -164,25 +164,25 @@ class Observer(Protocol):
 class ProgressLine:
     """Prints one progress line per epoch and a summary at the end (for command-line runs)."""
 
-    def __init__(self, num_epochs: int, title: str | None = None):
-        self.num_epochs, self.title = positive_int("num_epochs", num_epochs), title
+    def __init__(self, num_epochs: int, title: str | None = None, xlabel: str = "epoch"):
+        self.num_epochs, self.title, self.xlabel = positive_int("num_epochs", num_epochs), title, xlabel
 
     def epoch_end(self, epoch: int, record: dict[str, float]) -> None:
         done = round(20 * epoch / self.num_epochs)
         prefix = f"{self.title}: " if self.title else ""
-        print(f"{prefix}[{'#' * done}{'.' * (20 - done)}] epoch {epoch}/{self.num_epochs}: {format_metrics(record)} "
-              f"({record['seconds']:.1f} s)", flush=True)
+        print(f"{prefix}[{'#' * done}{'.' * (20 - done)}] {self.xlabel} {epoch}/{self.num_epochs}: "
+              f"{format_metrics(record)} ({record['seconds']:.1f} s)", flush=True)
 
     def end(self, history: History) -> None:
         print(history.summary(), flush=True)
 
 
-def default_observer(num_epochs: int, title: str | None = None,
-                     series: Sequence[str] = ("train loss", "train acc", "test acc")) -> Observer:
-    """A live plot of ``series`` in Jupyter, a progress line elsewhere."""
+def default_observer(num_epochs: int, title: str | None = None, series: Sequence[str] = (
+                     "train loss", "train acc", "test acc"), xlabel: str = "epoch") -> Observer:
+    """A live plot of ``series`` in Jupyter, a progress line elsewhere; ``xlabel`` names what ``num_epochs`` counts."""
     if plot.in_notebook():
-        return plot.TrainingPlot(num_epochs, series=series, title=title)
-    return ProgressLine(num_epochs, title)
+        return plot.TrainingPlot(num_epochs, series=series, title=title, xlabel=xlabel)
+    return ProgressLine(num_epochs, title, xlabel)
 
 
 class Loop:

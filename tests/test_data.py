@@ -273,6 +273,18 @@ def test_array_loader_bad_input():
         data.ArrayLoader(np.zeros((4, 2)), np.zeros(3), batch_size=2)
 
 
+def test_shift_right_moves_columns_and_fills_zeros():
+    images = np.arange(2 * 1 * 2 * 4, dtype="float32").reshape(2, 1, 2, 4) + 1
+    moved = data.shift_right(images, 1)
+    assert moved.shape == images.shape
+    assert (moved[:, :, :, 0] == 0).all() and (moved[:, :, :, 1:] == images[:, :, :, :-1]).all()
+    assert data.shift_right(images, 0) is images
+    assert (data.shift_right(images, 3)[0, 0] == np.array([[0, 0, 0, 1], [0, 0, 0, 5]])).all()
+    for bad in (-1, 4):
+        with pytest.raises(ValueError, match="pixels must be from 0 to the width minus 1"):
+            data.shift_right(images, bad)
+
+
 def test_synthetic_linear_data():
     w = np.array([2.0, -3.4])
     X, y = data.synthetic_linear_data(w, 4.2, 1000, noise=0.0)

@@ -60,6 +60,10 @@ def test_training_plot_draws_integer_epochs_and_any_series():
     assert list(board.axes.lines[1].get_ydata()) == [10.0, 8.5]
     ticks = board.axes.xaxis.get_major_locator().tick_values(1, 4)
     assert all(float(t).is_integer() for t in ticks)
+    assert board.axes.get_xlabel() == "epoch"
+    halves = plot.TrainingPlot(num_epochs=8, series=("val acc",), xlabel="half epoch")
+    halves.epoch_end(1, {"val acc": 0.5})
+    assert halves.axes.get_xlabel() == "half epoch"
     with pytest.raises(ValueError, match="valid ppl"):
         board.epoch_end(3, {"train ppl": 6.0})
     with pytest.raises(ValueError, match="num_epochs"):

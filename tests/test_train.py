@@ -327,8 +327,15 @@ def test_train_classifier_rejects_bad_epochs():
 def test_default_observer_is_a_live_plot_in_jupyter(monkeypatch):
     monkeypatch.setattr(plot, "in_notebook", lambda: True)
     assert isinstance(train.default_observer(3), plot.TrainingPlot)
+    assert train.default_observer(3, xlabel="half epoch").xlabel == "half epoch"
     monkeypatch.setattr(plot, "in_notebook", lambda: False)
     assert isinstance(train.default_observer(3), train.ProgressLine)
+
+
+def test_progress_line_names_what_it_counts(capsys):
+    line = train.ProgressLine(4, "net", xlabel="half epoch")
+    line.epoch_end(2, {"train loss": 0.5, "seconds": 1.0})
+    assert "net: [##########..........] half epoch 2/4: train loss 0.5" in capsys.readouterr().out
 
 
 def test_confusion_matrix_counts_each_pair():
