@@ -176,11 +176,23 @@ EXPECTATIONS: dict[str, Expectation] = {  # result name -> its expectation, in t
         "03_backprop", "20 tanh layers, Xavier weights", "gradient variance at layer 1", fmt=".0e",
         at_least=1e-10, strict=True, usually="about 0.1: it does not vanish"),
     "lenet_classic_test_acc": _accuracy("04_cnn", "LeNet, classic (sigmoid, average pooling)", 0.83,
-                                        "0.85 to 0.88"),
+                                        "about 0.85"),
     "lenet_modern_test_acc": _accuracy("04_cnn", "LeNet, modernized", 0.89, "about 0.91"),
     "lenet_shift_loss": Expectation(
         "04_cnn", "LeNet, modernized, test images shifted by 1 pixel", "accuracy lost", at_most=1, strict=True,
         usually="well below it", relative_to="what the MLP loses"),
+    "lenet_ablation_sgd_val_acc": Expectation(
+        "04_cnn", "LeNet, classic, SGD at 0.1 (section 4.7, best of three seeds)", "validation accuracy",
+        at_most=0.6, relative_to="the ReLU network's worst seed", usually="about 0.1: still on the plateau"),
+    "lenet_ablation_relu_sgd_val_acc": Expectation(
+        "04_cnn", "LeNet, max pooling and ReLU, SGD at 0.1 (section 4.7, worst of three seeds)",
+        "validation accuracy", at_least=0.7, usually="about 0.77: off the plateau"),
+    "lenet_ablation_relu_val_acc": Expectation(
+        "04_cnn", "LeNet, max pooling and ReLU (section 4.7, worst of three seeds)", "validation accuracy",
+        at_least=0.83, usually="about 0.84"),
+    "lenet_ablation_bn_val_acc": Expectation(
+        "04_cnn", "LeNet, modernized (section 4.7, median of three seeds)", "validation accuracy", at_least=1,
+        relative_to="the ReLU network's median", usually="2 to 4 points higher"),
     "conv_max_difference": Expectation(
         "04_cnn", "our cross-correlations and layer, against nn.Conv2D", "largest difference", at_most=1e-4,
         strict=True, usually="about 1e-6"),
@@ -197,6 +209,12 @@ EXPECTATIONS: dict[str, Expectation] = {  # result name -> its expectation, in t
     "resnet_test_acc": _accuracy("05_modern_cnn", "ResNet-style", 0.92, "about 0.93"),
     "bn_max_difference": Expectation("05_modern_cnn", "BatchNormScratch against nn.BatchNorm",
                                      "largest difference", at_most=1e-4, strict=True, usually="a few times 1e-6"),
+    "shift2_acc_without_crops": Expectation(
+        "05_modern_cnn", "LeNet (chapter 4), flips only, test images shifted 2 pixels", "test accuracy",
+        at_least=0.5, usually="about 0.8, far below its accuracy on the unshifted images"),
+    "shift2_acc_with_crops": Expectation(
+        "05_modern_cnn", "LeNet, flips and crops, test images shifted 2 pixels", "test accuracy", at_least=1.05,
+        relative_to="the LeNet trained without crops", usually="about its accuracy on the unshifted images"),
     "plain_deep_train_loss": Expectation(
         "05_modern_cnn", "plain stack of 32 weight layers, 6 epochs on 4,000 images", "final training loss",
         at_least=1.2, strict=True, relative_to="the 8-layer plain stack's", usually="about 1.5 times it"),

@@ -63,7 +63,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             "numerical stability, Xavier and He initialization", 1, 120.0),
     Chapter("04_cnn", "Convolutional neural networks",
             "blocks and parameters; cross-correlation, padding and stride, channels, pooling; Adam; "
-            "LeNet (classic and modernized); shift tolerance", 4, 180.0),
+            "LeNet (classic and modernized); its changes one at a time; shift tolerance", 4, 180.0),
     Chapter("05_modern_cnn", "Modern convolutional networks",
             "AlexNet and data augmentation; batch normalization from scratch; VGG, NiN, GoogLeNet and ResNet "
             "sized for 28x28; a short-training recipe; receptive fields; parameters, FLOPs and time compared",
