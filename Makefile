@@ -71,7 +71,7 @@ readme: $(STAMP)
 html: $(STAMP) $(BOOK_JS)
 	$(PY) book/build.py --no-execute
 
-# The benchmark (about 35 minutes): every chapter's time and results against d2lhelpers/expectations.py,
+# The benchmark (about 40 minutes): every chapter's time and results against d2lhelpers/expectations.py,
 # d2l 1.0.3's own recipes trained here beside the book's models, the training loop's throughput against a
 # bare loop and d2l's, the thread policy; writes bench/results.md and bench/results.json.
 # QUICK=1: only the training-loop micro-benchmarks, printed. SEEDS=3: only the chapters, each at its default
