@@ -115,7 +115,10 @@ def set_seed(default: int) -> int:
 
     Every chapter calls this in its first code cell. The seed is
     ``$D2L_SEED`` when that is set (so anyone can rerun a chapter with
-    another seed), otherwise ``default``. Returns the seed used.
+    another seed), otherwise ``default``. Returns the seed used. So a
+    chapter that repeats a run at several seeds must seed NumPy and MXNet
+    itself (``numpy.random.seed``, ``mx.random.seed``): with ``$D2L_SEED``
+    set, this function ignores ``default``.
     """
     import numpy
     from mxnet import random as mx_random
