@@ -103,7 +103,8 @@ def test_published_targets():
     assert set(expectations.for_chapter("05_modern_cnn")) == {
         "alexnet_test_acc", "bn_scratch_test_acc", "vgg_test_acc", "nin_test_acc", "googlenet_test_acc",
         "resnet_test_acc", "bn_max_difference", "bn_lr1_val_acc_gain", "plain_deep_train_loss",
-        "residual_deep_train_loss", "shift2_acc_without_crops", "shift2_acc_with_crops"}
+        "residual_deep_train_loss", "shift2_acc_without_crops", "shift2_acc_with_crops", "lenet_recipe_test_acc",
+        "lenet_crops_test_acc"}
     assert expectations.expectation("shift2_acc_with_crops").at_least == 1.05  # crops must pay on shifted images
 
 
