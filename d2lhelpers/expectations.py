@@ -182,11 +182,11 @@ EXPECTATIONS: dict[str, Expectation] = {  # result name -> its expectation, in t
         "04_cnn", "LeNet, modernized, test images shifted by 1 pixel", "accuracy lost", at_most=1, strict=True,
         usually="well below it", relative_to="what the MLP loses"),
     "lenet_ablation_sgd_val_acc": Expectation(
-        "04_cnn", "LeNet, classic, SGD at 0.1 (section 4.7, best of three seeds)", "validation accuracy",
-        at_most=0.6, relative_to="the ReLU network's worst seed", usually="about 0.1: still on the plateau"),
+        "04_cnn", "LeNet, classic, SGD at 0.1 (section 4.7, best of three seeds)", "validation accuracy", at_most=0.6,
+        relative_to="run 6's worst seed (the same SGD, with ReLU)", usually="about 0.13 times it: on the plateau"),
     "lenet_ablation_relu_sgd_val_acc": Expectation(
-        "04_cnn", "LeNet, max pooling and ReLU, SGD at 0.1 (section 4.7, worst of three seeds)",
-        "validation accuracy", at_least=0.7, usually="about 0.77: off the plateau"),
+        "04_cnn", "LeNet, classic but with ReLU, SGD at 0.1 (section 4.7, worst of three seeds)",
+        "validation accuracy", at_least=0.7, usually="about 0.75: off the plateau"),
     "lenet_ablation_relu_val_acc": Expectation(
         "04_cnn", "LeNet, max pooling and ReLU (section 4.7, worst of three seeds)", "validation accuracy",
         at_least=0.83, usually="about 0.84"),
@@ -200,15 +200,19 @@ EXPECTATIONS: dict[str, Expectation] = {  # result name -> its expectation, in t
                                      "largest distance from [1, -1]", fmt=".2f", at_most=0.01, strict=True),
     "conv_shape_mismatches": Expectation(
         "04_cnn", "output-size formula and pool2d against Gluon", "settings that disagree", at_most=0),
-    "alexnet_test_acc": _accuracy("05_modern_cnn", "AlexNet-style", 0.89, "about 0.90"),
+    "alexnet_test_acc": _accuracy("05_modern_cnn", "AlexNet-style", 0.89, "about 0.91"),
     "bn_scratch_test_acc": _accuracy("05_modern_cnn", "deep MLP with batch normalization from scratch", 0.87,
                                      "about 0.88"),
     "vgg_test_acc": _accuracy("05_modern_cnn", "VGG-style", 0.91, "about 0.92"),
-    "nin_test_acc": _accuracy("05_modern_cnn", "NiN-style", 0.88, "about 0.89"),
+    "nin_test_acc": _accuracy("05_modern_cnn", "NiN-style", 0.88, "about 0.91"),
     "googlenet_test_acc": _accuracy("05_modern_cnn", "GoogLeNet-style", 0.90, "about 0.91"),
     "resnet_test_acc": _accuracy("05_modern_cnn", "ResNet-style", 0.92, "about 0.93"),
     "bn_max_difference": Expectation("05_modern_cnn", "BatchNormScratch against nn.BatchNorm",
                                      "largest difference", at_most=1e-4, strict=True, usually="a few times 1e-6"),
+    "lenet_recipe_test_acc": _accuracy("05_modern_cnn", "LeNet (chapter 4), flips only", 0.89, "about 0.91"),
+    "lenet_crops_test_acc": Expectation(
+        "05_modern_cnn", "LeNet, flips and crops", "test accuracy", at_least=0.97,
+        relative_to="the LeNet trained without crops", usually="about a point lower: 0.98 to 1 times it"),
     "shift2_acc_without_crops": Expectation(
         "05_modern_cnn", "LeNet (chapter 4), flips only, test images shifted 2 pixels", "test accuracy",
         at_least=0.5, usually="about 0.8, far below its accuracy on the unshifted images"),
@@ -217,18 +221,20 @@ EXPECTATIONS: dict[str, Expectation] = {  # result name -> its expectation, in t
         relative_to="the LeNet trained without crops", usually="about its accuracy on the unshifted images"),
     "plain_deep_train_loss": Expectation(
         "05_modern_cnn", "plain stack of 32 weight layers, 6 epochs on 4,000 images", "final training loss",
-        at_least=1.2, strict=True, relative_to="the 8-layer plain stack's", usually="about 1.5 times it"),
+        at_least=1.2, strict=True, relative_to="the 8-layer plain stack's", usually="1.5 to 1.8 times it"),
     "residual_deep_train_loss": Expectation(
         "05_modern_cnn", "residual stack of 32 weight layers, the same training", "final training loss",
-        at_most=0.8, strict=True, relative_to="the 32-layer plain stack's", usually="0.5 to 0.65 times it"),
+        at_most=0.8, strict=True, relative_to="the 32-layer plain stack's", usually="0.45 to 0.6 times it"),
     "bn_lr1_val_acc_gain": Expectation(
         "05_modern_cnn", "4-hidden-layer MLP, SGD at learning rate 1",
         "validation accuracy with batch normalization minus without", at_least=0.1,
-        usually="0.25 to 0.65: 0.4 to 0.75 with it, chance (0.1) or near it without", fmt=".1f"),
+        usually="0.55 to 0.7: 0.65 to 0.8 with it, chance (0.1) or near it without", fmt=".1f"),
     "rnn_scratch_val_ppl": Expectation("06_rnn_lstm", "character-level RNN, from scratch", "validation perplexity",
                                        at_most=1, strict=True, usually="about 5", relative_to="the unigram model's"),
     "rnn_concise_val_ppl": Expectation("06_rnn_lstm", "character-level RNN, Gluon", "validation perplexity",
                                        at_most=6.0, usually="about 4.2"),
+    "gru_concise_val_ppl": Expectation("06_rnn_lstm", "character-level GRU, Gluon", "validation perplexity",
+                                       at_most=5.0, usually="about 4.4"),
     "lstm_concise_val_ppl": Expectation("06_rnn_lstm", "character-level LSTM, Gluon", "validation perplexity",
                                         at_most=5.0, usually="about 4.35"),
     "rnn_clipped_val_ppl": Expectation(
@@ -245,6 +251,10 @@ EXPECTATIONS: dict[str, Expectation] = {  # result name -> its expectation, in t
         usually="4.19, the same at every seed (counting draws no random numbers)"),
     "ngram_best_order": Expectation("06_rnn_lstm", "the best n-gram model", "order n", at_least=3, at_most=7,
                                     usually="5", fmt="g"),
+    "lstm_gradient_reach_16": Expectation(
+        "06_rnn_lstm", "LSTM, Gluon: gradient 16 characters back, relative to the last character's",
+        "gradient norm", at_least=0.1, at_most=10, relative_to="the Gluon RNN's",
+        usually="about the same: both have all but vanished by then"),
     "best_network_val_ppl": Expectation(
         "06_rnn_lstm", "2-layer LSTM on an embedding, with dropout and Adam", "validation perplexity", at_most=0.9,
         usually="about 3.7", relative_to="the best n-gram model's"),
