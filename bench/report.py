@@ -11,6 +11,7 @@ import datetime
 import json
 import os
 import platform
+import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -463,3 +464,16 @@ def write(results: dict, out_dir: Path, stem: str = "results") -> tuple[Path, Pa
     _replace_text(md, md_text)
     _replace_text(js, json_text)
     return md, js
+
+
+def write_study(out: Path | None, stem: str, results: dict, report: str) -> None:
+    """Print a study's Markdown ``report`` and, when ``out`` is given, write it and ``results`` there as ``stem``.md
+    and ``stem``.json (the studies: ``language_model``, ``modern_cnn_recipe``, ``rnn_cells``)."""
+    print(report)
+    if out is None:
+        print("(not written: a partial run writes only with --out)", file=sys.stderr)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(results, indent=1) + "\n")
+    (out / f"{stem}.md").write_text(report)
+    print(f"wrote {out / (stem + '.md')} and {stem}.json")
