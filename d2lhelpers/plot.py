@@ -143,26 +143,38 @@ def show_confusion(confusion, names: Sequence[str], figsize: tuple[float, float]
     show(fig)
 
 
+QUANTITIES = {"loss": "loss", "acc": "accuracy", "ppl": "perplexity"}
+
+
 class TrainingPlot:
     """Curves of a training run, one point per epoch, redrawn live as training runs.
 
     An observer of ``train.Loop.fit``: after each epoch it plots the values
-    of ``series`` found in the epoch's record. In Jupyter the figure is
-    updated in place (one display, so the saved notebook keeps one static
-    figure); elsewhere it is drawn but not shown. At the end it prints the
-    run's one-line summary under the figure.
+    of ``series`` found in the epoch's record. Series are grouped by their
+    last word ("train loss" and "val loss" by "loss"), one panel per group
+    with the quantity as its y label, so that a loss and an accuracy never
+    share an axis; each series keeps its own line format in any panel. In
+    Jupyter the figure is updated in place (one display, so the saved
+    notebook keeps one static figure); elsewhere it is drawn but not shown.
+    At the end it prints the run's one-line summary under the figure.
     """
 
     def __init__(self, num_epochs: int, series: Sequence[str] = ("train loss", "train acc", "test acc"),
-                 title: str | None = None, figsize: tuple[float, float] = (4.5, 3), xlabel: str = "epoch"):
+                 title: str | None = None, figsize: tuple[float, float] | None = None, xlabel: str = "epoch"):
         self.num_epochs, self.title, self.xlabel = positive_int("num_epochs", num_epochs), title, xlabel
         if not series:
             raise ValueError("series must name at least one metric to plot")
         self.epochs: list[int] = []
         self.series: dict[str, list[float]] = {name: [] for name in series}
+        self.formats = dict(zip(series, cycle(FORMATS)))
+        self.panels: dict[str, list[str]] = {}
+        for name in series:
+            self.panels.setdefault(name.split()[-1], []).append(name)
+        if figsize is None:
+            figsize = (4.5, 3) if len(self.panels) == 1 else (3.6 * len(self.panels), 2.8)
         self.handle = None
         self.fig = Figure(figsize=figsize, layout="constrained")
-        self.axes = self.fig.add_subplot()
+        self.axes = self.fig.subplots(1, len(self.panels), squeeze=False)[0]
 
     def epoch_end(self, epoch: int, record: dict[str, float]) -> None:
         """Record one epoch's values of the plotted series and redraw."""
@@ -172,16 +184,18 @@ class TrainingPlot:
         self.epochs.append(epoch)
         for name, values in self.series.items():
             values.append(record[name])
-        self.axes.cla()
-        for (label, values), fmt in zip(self.series.items(), cycle(FORMATS)):
-            self.axes.plot(self.epochs, values, fmt, label=label)
-        self.axes.set_xlim(1, max(self.num_epochs, 2))
-        self.axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        self.axes.set_xlabel(self.xlabel)
-        self.axes.grid()
-        self.axes.legend(loc="best")
+        for ax, (quantity, names) in zip(self.axes, self.panels.items(), strict=True):
+            ax.cla()
+            for name in names:
+                ax.plot(self.epochs, self.series[name], self.formats[name], label=name)
+            ax.set_xlim(1, max(self.num_epochs, 2))
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_xlabel(self.xlabel)
+            ax.set_ylabel(QUANTITIES.get(quantity, quantity))
+            ax.grid()
+            ax.legend(loc="best")
         if self.title:
-            self.axes.set_title(self.title)
+            self.fig.suptitle(self.title)
         if in_notebook():
             from IPython.display import display
 

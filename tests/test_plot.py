@@ -56,18 +56,34 @@ def test_training_plot_draws_integer_epochs_and_any_series():
     board = plot.TrainingPlot(num_epochs=4, series=("train ppl", "valid ppl"))
     board.epoch_end(1, {"train ppl": 9.0, "valid ppl": 10.0, "seconds": 1.0})
     board.epoch_end(2, {"train ppl": 7.0, "valid ppl": 8.5, "seconds": 1.0})
-    assert [line.get_label() for line in board.axes.lines] == ["train ppl", "valid ppl"]
-    assert list(board.axes.lines[1].get_ydata()) == [10.0, 8.5]
-    ticks = board.axes.xaxis.get_major_locator().tick_values(1, 4)
+    (ax,) = board.axes
+    assert [line.get_label() for line in ax.lines] == ["train ppl", "valid ppl"]
+    assert list(ax.lines[1].get_ydata()) == [10.0, 8.5]
+    ticks = ax.xaxis.get_major_locator().tick_values(1, 4)
     assert all(float(t).is_integer() for t in ticks)
-    assert board.axes.get_xlabel() == "epoch"
+    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "perplexity"
     halves = plot.TrainingPlot(num_epochs=8, series=("val acc",), xlabel="half epoch")
     halves.epoch_end(1, {"val acc": 0.5})
-    assert halves.axes.get_xlabel() == "half epoch"
+    assert halves.axes[0].get_xlabel() == "half epoch"
     with pytest.raises(ValueError, match="valid ppl"):
         board.epoch_end(3, {"train ppl": 6.0})
     with pytest.raises(ValueError, match="num_epochs"):
         plot.TrainingPlot(num_epochs=0)
+
+
+def test_training_plot_puts_losses_and_accuracies_on_separate_labelled_axes():
+    """A loss and an accuracy never share a y axis; each series keeps its format whichever panel it is in."""
+    board = plot.TrainingPlot(num_epochs=3, series=("train loss", "train acc", "test acc", "val loss"))
+    board.epoch_end(1, {"train loss": 2.0, "train acc": 0.3, "test acc": 0.25, "val loss": 2.2})
+    loss_ax, acc_ax = board.axes
+    assert [line.get_label() for line in loss_ax.lines] == ["train loss", "val loss"]
+    assert [line.get_label() for line in acc_ax.lines] == ["train acc", "test acc"]
+    assert (loss_ax.get_ylabel(), acc_ax.get_ylabel()) == ("loss", "accuracy")
+    styles = {line.get_label(): (line.get_linestyle(), line.get_color()) for ax in board.axes for line in ax.lines}
+    assert styles["train loss"] != styles["train acc"] != styles["test acc"] != styles["val loss"]
+    assert styles["train acc"] == ("--", "m")  # the second series' format, as when all shared one axis
+    board.epoch_end(2, {"train loss": 1.0, "train acc": 0.6, "test acc": 0.5, "val loss": 1.4})
+    assert len(loss_ax.lines) == 2 and list(acc_ax.lines[1].get_ydata()) == [0.25, 0.5]  # redrawn, not added
 
 
 def test_training_plot_in_jupyter_displays_once_then_updates(monkeypatch):
