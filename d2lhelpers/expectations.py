@@ -1,13 +1,9 @@
 """What the book promises: the bounds each chapter's results must meet, written only here.
 
-Each chapter's "Results of this run" cell shows them through ``d2lhelpers.results.Report``, which
-writes the "what to expect" text and checks every row; the README's table (``book/chapter_table.py``)
-and the benchmark (``bench/``) read them too. Chapters and budgets are in ``d2lhelpers.manifest``.
-Accuracy and perplexity bounds come from the design document's targets (full Fashion-MNIST test set;
-last 10% of The Time Machine); the others state what a chapter demonstrates loosely enough to hold at
-any seed. With ``relative_to``, ``at_least`` and ``at_most`` are multiples of another result of the
-same run, such as "below the unigram model's perplexity" (``at_most=1``, strict).
-Plain data and small functions only: importing this module has no side effect and does not import MXNet.
+Each chapter's "Results of this run" cell shows and checks them through ``d2lhelpers.results.Report``;
+the README (``book/chapter_table.py``) and ``bench/`` read them too. Accuracy and perplexity bounds come
+from the design document's targets; the others state what a chapter shows loosely enough to hold at
+any seed. Plain data and small functions only: importing this module has no side effect.
 """
 from __future__ import annotations
 
@@ -42,8 +38,7 @@ class Expectation:
     ``description`` names the model or experiment and ``metric`` what is measured; ``at_least`` and
     ``at_most`` are the bounds (one or both), failing at the bound itself with ``strict``. With
     ``relative_to`` (the reference in words, "the unigram model's") they are multiples of the reference.
-    ``usually`` says what a run typically gives, for readers (d2l's figures are measured by the
-    benchmark, ``bench/results.md``). ``fmt`` formats the bounds (default: ``METRIC_FORMATS``, else "g").
+    ``usually`` says what a run typically gives; ``fmt`` formats the bounds (default: ``METRIC_FORMATS``).
     """
 
     chapter: str
@@ -97,6 +92,9 @@ EXPECTATIONS: dict[str, Expectation] = {  # result name -> its expectation, in t
     "softmax_concise_test_acc": _accuracy("01_basics", "softmax regression, Gluon", 0.84, "about 0.845"),
     "mlp_scratch_test_acc": _accuracy("01_basics", "MLP, from scratch", 0.86, "about 0.87"),
     "mlp_concise_test_acc": _accuracy("01_basics", "MLP, Gluon", 0.86, "about 0.87"),
+    "mlp_upper_body_removed": Expectation(
+        "01_basics", "MLP against softmax: mistakes between upper-body garments", "share removed", at_most=1.2,
+        fmt=".2f", usually="0.5 to 0.8 times it at three seeds", relative_to="all other mistakes' share"),
     "poly_overfit_test_loss": Expectation(
         "02_overfitting", "degree 19 on 3 examples (overfit)", "test loss", at_least=10,
         usually="far more: 89 to 400,000 times at three seeds", relative_to="its training loss"),
@@ -149,14 +147,20 @@ EXPECTATIONS: dict[str, Expectation] = {  # result name -> its expectation, in t
                                             "about 0.88"),
     "backprop_autograd_test_acc": _accuracy("03_backprop", "MLP trained with autograd", 0.85, "about 0.88"),
     "backprop_copies_param_gap": Expectation(
-        "03_backprop", "hand-made and autograd copies after training, parameters", "largest relative error",
+        "03_backprop", "hand-derived and autograd copies after training, parameters", "largest relative error",
         at_most=1e-3, strict=True, usually="1e-6 to 1e-4: float32 rounding, grown over 10 epochs"),
     "backprop_sigmoid_grad_var": Expectation(
-        "03_backprop", "20 sigmoid layers, Xavier weights", "gradient variance at layer 1", fmt=".0e",
+        "03_backprop", "20 sigmoid layers, weights of variance 1/256", "gradient variance at layer 1", fmt=".0e",
         at_most=1e-10, strict=True, usually="vanished"),
     "backprop_tanh_grad_var": Expectation(
-        "03_backprop", "20 tanh layers, Xavier weights", "gradient variance at layer 1", fmt=".0e",
+        "03_backprop", "20 tanh layers, weights of variance 1/256", "gradient variance at layer 1", fmt=".0e",
         at_least=1e-10, strict=True, usually="about 0.1: it does not vanish"),
+    "backprop_deep_small_init_loss": Expectation(
+        "03_backprop", "10 tanh layers from N(0, 0.01²), 200 SGD steps", "training loss, last 20 steps", fmt=".2f",
+        at_least=2.2, usually="2.30 = ln 10: it does not train"),
+    "backprop_deep_xavier_loss": Expectation(
+        "03_backprop", "10 tanh layers from Xavier, 200 SGD steps", "training loss, last 20 steps", fmt=".2f",
+        at_most=1.0, usually="about 0.5"),
     "lenet_classic_test_acc": _accuracy("04_cnn", "LeNet, classic (sigmoid, average pooling)", 0.83,
                                         "about 0.85"),
     "lenet_modern_test_acc": _accuracy("04_cnn", "LeNet, modernized", 0.89, "about 0.91"),
@@ -333,11 +337,7 @@ def _number(name: str, value) -> float:
 
 
 def meets(name: str, value: float, reference: float | None = None) -> bool:
-    """Whether ``value`` meets the expectation of the result ``name`` (NaN never does).
-
-    A relative expectation needs the ``reference`` value it is relative to;
-    an absolute one takes none.
-    """
+    """Whether ``value`` meets the expectation of ``name`` (NaN never does); a relative one needs ``reference``."""
     e = expectation(name)
     x = _number("value", value)
     if e.relative_to and reference is None:

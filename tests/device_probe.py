@@ -43,12 +43,12 @@ TEACHING_CELLS = {
         "c047": {"formula", "s", "t", "checks"},  # ... and checked against the formulas
     },
     "02_overfitting": {
-        "c010": {"X", "y", "w", "b", "J", "autograd_w", "autograd_b"},  # the penalized gradient, by hand and autograd
+        "c010": {"X", "y", "w", "b", "J", "grad_w", "grad_b"},  # the penalized gradient, by hand and autograd
         "c031": {"H"}, "c033": {"ones", "Y"}, "c040": {"ones", "Y"},  # dropout on small arrays
     },
     "03_backprop": {
-        "009563b4": {"A", "v", "c", "u", "y_tanh", "jacobian_y_v", "jacobian_u_A", "u_bar", "v_bar", "A_bar",
-                     "u_recorded"},  # vector-Jacobian products on numbers
+        "009563b4": {"A", "v", "c", "u", "y_tanh", "jacobian_y_u", "jacobian_y_v", "jacobian_u_A", "u_bar", "v_bar",
+                     "A_bar", "u_recorded"},  # vector-Jacobian products on numbers
         "c049": {"z_sample"},  # a sample of tanh'(z)^2
     },
     "04_cnn": {
