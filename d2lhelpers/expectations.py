@@ -1,10 +1,6 @@
-"""What the book promises: the bounds each chapter's results must meet, written only here.
-
-Each chapter's "Results of this run" cell shows and checks them through ``d2lhelpers.results.Report``;
-the README (``book/chapter_table.py``) and ``bench/`` read them too. Accuracy and perplexity bounds come
-from the design document's targets; the others state what a chapter shows loosely enough to hold at
-any seed. Plain data and small functions only: importing this module has no side effect.
-"""
+"""What the book promises: the bounds each chapter's results must meet, written only here and read by the
+results cells (``d2lhelpers.results``), the README and ``bench/``. Accuracy and perplexity bounds are the
+design document's targets; the others hold at any seed. Plain data and functions; no side effect on import."""
 from __future__ import annotations
 
 import math
@@ -33,13 +29,9 @@ METRIC_FORMATS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Expectation:
-    """The bound one result must meet.
-
-    ``description`` names the model or experiment and ``metric`` what is measured; ``at_least`` and
-    ``at_most`` are the bounds (one or both), failing at the bound itself with ``strict``. With
-    ``relative_to`` (the reference in words, "the unigram model's") they are multiples of the reference.
-    ``usually`` says what a run typically gives; ``fmt`` formats the bounds (default: ``METRIC_FORMATS``).
-    """
+    """The bound one result must meet: ``description`` (the model) and ``metric`` (what is measured); bounds
+    ``at_least``, ``at_most`` (failing at the bound with ``strict``), multiples of a reference given in words with
+    ``relative_to``; ``usually``, what a run typically gives; ``fmt``, the bounds' format (else ``METRIC_FORMATS``)."""
 
     chapter: str
     description: str
@@ -155,6 +147,15 @@ EXPECTATIONS: dict[str, Expectation] = {  # result name -> its expectation, in t
     "backprop_tanh_grad_var": Expectation(
         "03_backprop", "20 tanh layers, weights of variance 1/256", "gradient variance at layer 1", fmt=".0e",
         at_least=1e-10, strict=True, usually="about 0.1: it does not vanish"),
+    "backprop_n01_gain": Expectation(
+        "03_backprop", "20 tanh layers from N(0, 1): gradient variance gain per layer", "observed", at_least=0.9,
+        at_most=1.2, usually="1.0 to 1.03 times it", relative_to="the predicted 256 E[tanh'²]"),
+    "backprop_relu_xavier_grad_ratio": Expectation(
+        "03_backprop", "20 ReLU layers, Xavier weights", "gradient variance, layer 1 over layer 20", fmt=".0e",
+        at_most=1e-3, usually="about 2e-6: halved at every layer"),
+    "backprop_relu_he_grad_ratio": Expectation(
+        "03_backprop", "20 ReLU layers, He weights", "gradient variance, layer 1 over layer 20", fmt="g",
+        at_least=0.05, at_most=20, usually="about 1: kept"),
     "backprop_deep_small_init_loss": Expectation(
         "03_backprop", "10 tanh layers from N(0, 0.01²), 200 SGD steps", "training loss, last 20 steps", fmt=".2f",
         at_least=2.2, usually="2.30 = ln 10: it does not train"),
