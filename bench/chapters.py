@@ -80,6 +80,25 @@ class TimeCheck:
     status: str
 
 
+def cells_namespace(path: Path, cell_ids: Iterable[str], fix: str) -> dict:
+    """The cells ``cell_ids`` of the notebook at ``path``, executed in order in one fresh namespace.
+
+    A study runs a chapter's own code this way, so that it cannot drift from the chapter. A missing cell is a
+    ValueError naming it and ``fix``, what to update.
+    """
+    from book.notebooks import python_of
+
+    cell_ids = list(cell_ids)
+    cells = {cell.id: cell.source for cell in nbformat.read(path, as_version=4).cells}
+    missing = [cell_id for cell_id in cell_ids if cell_id not in cells]
+    if missing:
+        raise ValueError(f"{path.name} has no cells {missing}: update {fix}")
+    namespace: dict = {}
+    for cell_id in cell_ids:
+        exec(compile(python_of(cells[cell_id]), f"{path.name}, cell {cell_id}", "exec"), namespace)
+    return namespace
+
+
 def cell_progress(chapter: str, num_cells: int, progress: Callable[[str], None],
                   every: float = HEARTBEAT) -> Callable[..., None]:
     """An nbclient ``on_cell_executed`` hook that reports the cell reached at most once every ``every`` seconds."""

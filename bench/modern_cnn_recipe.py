@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 import time
 from pathlib import Path
 
@@ -56,18 +55,9 @@ VARIANTS: dict[str, tuple[str, float, float, str]] = {  # name -> (network, peak
 
 def chapter_code(cell_ids=tuple(CELLS)) -> dict:
     """The chapter's cells ``cell_ids`` executed in order in a fresh namespace, with the test set left out."""
-    import nbformat
+    from bench.chapters import cells_namespace
 
-    sys.path.insert(0, str(ROOT / "book"))
-    from notebooks import python_of
-
-    cells = {cell.id: cell.source for cell in nbformat.read(CHAPTER, as_version=4).cells}
-    missing = [cell_id for cell_id in cell_ids if cell_id not in cells]
-    if missing:
-        raise ValueError(f"{CHAPTER.name} has no cells {missing}: update bench.modern_cnn_recipe.CELLS")
-    namespace: dict = {}
-    for cell_id in cell_ids:
-        exec(compile(python_of(cells[cell_id]), f"{CHAPTER.name}, cell {cell_id}", "exec"), namespace)
+    namespace = cells_namespace(CHAPTER, cell_ids, "bench.modern_cnn_recipe.CELLS")
     namespace["test_accuracy"] = lambda net: (math.nan, math.nan)  # choices are made on validation images only
     return namespace
 

@@ -468,7 +468,7 @@ def write(results: dict, out_dir: Path, stem: str = "results") -> tuple[Path, Pa
 
 def write_study(out: Path | None, stem: str, results: dict, report: str) -> None:
     """Print a study's Markdown ``report`` and, when ``out`` is given, write it and ``results`` there as ``stem``.md
-    and ``stem``.json (the studies: ``language_model``, ``modern_cnn_recipe``, ``rnn_cells``)."""
+    and ``stem``.json (the studies: ``language_model``, ``modern_cnn_recipe``, ``rnn_cells``, ``dropout_control``)."""
     print(report)
     if out is None:
         print("(not written: a partial run writes only with --out)", file=sys.stderr)
