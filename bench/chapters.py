@@ -80,11 +80,12 @@ class TimeCheck:
     status: str
 
 
-def cells_namespace(path: Path, cell_ids: Iterable[str], fix: str) -> dict:
+def cells_namespace(path: Path, cell_ids: Iterable[str], fix: str, given: dict | None = None) -> dict:
     """The cells ``cell_ids`` of the notebook at ``path``, executed in order in one fresh namespace.
 
-    A study runs a chapter's own code this way, so that it cannot drift from the chapter. A missing cell is a
-    ValueError naming it and ``fix``, what to update.
+    A study runs a chapter's own code this way, so that it cannot drift from the chapter. ``given`` names
+    start in the namespace: what earlier cells, not run, would have defined. A missing cell is a ValueError
+    naming it and ``fix``, what to update.
     """
     from book.notebooks import python_of
 
@@ -93,7 +94,7 @@ def cells_namespace(path: Path, cell_ids: Iterable[str], fix: str) -> dict:
     missing = [cell_id for cell_id in cell_ids if cell_id not in cells]
     if missing:
         raise ValueError(f"{path.name} has no cells {missing}: update {fix}")
-    namespace: dict = {}
+    namespace: dict = dict(given or {})
     for cell_id in cell_ids:
         exec(compile(python_of(cells[cell_id]), f"{path.name}, cell {cell_id}", "exec"), namespace)
     return namespace

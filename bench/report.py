@@ -183,6 +183,10 @@ def d2l_summary(result: dict) -> str:
         return (f"{result['seconds_per_batch']:.2f} s per minibatch: {result['extrapolated_epoch_seconds']:,.0f} s "
                 f"per epoch, {result['extrapolated_training_seconds'] / 3600:.1f} h for {result['epochs']} epochs "
                 "(extrapolated)")
+    if "networks" in result:
+        return "; ".join([f"{result['ngram']['order']}-gram {result['ngram']['validation_perplexity']:.2f}",
+                          *(f"{n['name']} {n['window_perplexity']:.2f} (lowest {n['lowest_window_perplexity']:.2f}), "
+                            f"{n['seconds']:.0f} s" for n in result["networks"])])
     return "; ".join(f"{split.split('_')[0]}'s split: validation perplexity {found['validation_perplexity']:.2f} "
                      f"after {found['epochs']} epochs, {found['seconds']:.0f} s"
                      for split, found in result.items() if split.endswith("_split"))
@@ -224,6 +228,17 @@ def d2l_rows(d2l: dict, values: dict[str, float]) -> list[Row]:
                     rows.append(Row("d2l", f"{what}, validation perplexity, {split}'s split",
                                     f"{found['validation_perplexity']:.2f} ({found['seconds']:.0f} s)",
                                     _book(result["book_results"], values) if split == "book" else ""))
+    split = d2l.get("book_on_d2l_split")
+    if split and "error" in split:
+        rows.append(Row("d2l", "book on d2l's split", "-", verdict=d2l_summary(split)))
+    elif split:
+        ngram = split["ngram"]
+        rows.append(Row("d2l", f"book on d2l's split: smoothed {ngram['order']}-gram, validation perplexity",
+                        f"{ngram['validation_perplexity']:.2f}"))
+        for net in split["networks"]:
+            rows.append(Row("d2l", f"book on d2l's split: {net['name']}, validation perplexity (lowest)",
+                            f"{net['window_perplexity']:.2f} ({net['lowest_window_perplexity']:.2f}; "
+                            f"{net['seconds']:.0f} s)", f"d2l's {net['d2l_recipe']}: see below"))
     return rows
 
 
@@ -365,6 +380,7 @@ def _d2l_markdown(d2l: dict, values: dict[str, float]) -> str:
              "many windows as over its own split, in whole epochs.\n\n")
     text += _markdown_table(("model", "d2l section", "d2l's settings", "split", "epochs", "training windows",
                              "validation perplexity", "seconds of fit", "training windows/s", "book, this run"), body)
+    text += _d2l_split_markdown(d2l)
     body = [(r["name"], r["section"], r["settings"], r["batches_timed"], f"{r['seconds_per_batch']:.2f}",
              f"{r['extrapolated_epoch_seconds']:,.0f}", f"{r['extrapolated_training_seconds']:,.0f}",
              format_value("test accuracy", values.get(r["book_result"])))
@@ -377,6 +393,40 @@ def _d2l_markdown(d2l: dict, values: dict[str, float]) -> str:
     if failed:
         text += "\nFailed: " + "; ".join(f"{r['name']}: {r['error']}" for r in failed) + "\n"
     return text
+
+
+def _d2l_split_markdown(d2l: dict) -> str:
+    """d2l's split, like with like: d2l's networks, the book's networks and n-gram, all scored window by window."""
+    split = d2l.get("book_on_d2l_split")
+    if not split:
+        return ""
+    text = "\n### d2l's split, like with like\n\n"
+    if "error" in split:
+        return text + f"The book's models on d2l's split failed: {split['error']}\n"
+    ngram = split["ngram"]
+    text += ("Every model below reads d2l's training characters (the first "
+             f"{split['training_characters']:,}) and is scored as d2l scores its networks: each of the "
+             f"{split['validation_windows']:,} validation windows of 32 characters from a zero state "
+             "(`bench/d2l_split.py`). The book's networks keep chapter 6's recipe and its number of updates; "
+             "made for 15 times as many characters, it overfits these, so the validation perplexity is also "
+             "given at its lowest over the checkpoints (epochs 1, 2, 4, 8, ... and eight evenly spaced; chosen on "
+             "the validation windows, so optimistic). "
+             "'carried' is the chapter's own scoring of the same characters (32 x 32 minibatches carrying the "
+             "state). The smoothed n-gram: interpolated absolute discounting, d = 0.75, each order scored on "
+             "the same windows (orders 1-8: "
+             + ", ".join(f"{n}: {ppl:.2f}" for n, ppl in ngram["by_order"].items()) + ").\n\n")
+    body = [(f"d2l {r['section']}: {r['name']}", r["settings"], f"{r['d2l_split']['epochs']} epochs",
+             f"{r['d2l_split']['validation_perplexity']:.2f}", "-", "-", "-", f"{r['d2l_split']['seconds']:.0f}")
+            for r in d2l["recipes"] if "d2l_split" in r]
+    body.append((f"book 6.3: smoothed {ngram['order']}-gram (best order)", "counts, no training", "-",
+                 f"{ngram['validation_perplexity']:.2f}", "-", "-", "-", "-"))
+    body += [(f"book 6: {n['name']}", "chapter 6's recipe", f"{n['epochs']} epochs, {n['updates']:,} updates",
+              f"{n['window_perplexity']:.2f}",
+              f"{n['lowest_window_perplexity']:.2f} (after {n['lowest_after_updates']})",
+              f"{n['carried_perplexity']:.2f}", f"{n['train_perplexity']:.2f}", f"{n['seconds']:.0f}")
+             for n in split["networks"]]
+    return text + _markdown_table(("model", "settings", "training", "validation perplexity", "lowest (updates)",
+                                   "carried", "training perplexity", "seconds of training"), body)
 
 
 def _micro_markdown(micro: dict) -> str:

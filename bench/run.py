@@ -13,7 +13,8 @@ Four parts, each optional:
 * ``d2l``: d2l 1.0.3's own models, training code and hyperparameters for
   every model the book shares with it, trained here to a final test accuracy
   or validation perplexity (``bench.d2l_recipes``); its modern CNNs timed on
-  a few minibatches and their training time extrapolated;
+  a few minibatches and their training time extrapolated; and the book's
+  language models trained and scored on d2l's split (``bench.d2l_split``);
 * ``micro``: examples/s of the book's training loop against a bare
   forward/backward/update loop and against d2l 1.0.3's loop, on an MLP,
   LeNet and a small ResNet, with the GFLOP/s reached against the machine's
@@ -47,6 +48,7 @@ from d2lhelpers import expectations, runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 PARTS = ("chapters", "d2l", "micro", "threads")
+BOOK_ON_D2L_SPLIT = "book-on-d2l-split"  # the d2l part's job that trains the book's models on d2l's split
 DEFAULTS = {"rounds": 5, "repeats": 3, "thread_batches": 40, "gemm_size": 2048, "d2l_batches": 3}
 NOTES = {  # how each part measures, for results.md
     "all": "Every timing is the median of several repeats, and the variants compared with each other run in "
@@ -136,7 +138,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
                         help="run the chapters at N seeds: each one's default, then 101, 202, ...; report every "
                              "glued result's minimum, median and maximum (writes bench/seeds.md and seeds.json)")
     parser.add_argument("--d2l-models", nargs="+", default=(), metavar="NAME",
-                        help="train or time only these of d2l's models (names as in bench/d2l_recipes.py)")
+                        help="train or time only these of d2l's models (names as in bench/d2l_recipes.py), or "
+                             f"{BOOK_ON_D2L_SPLIT}: the book's language models on d2l's split")
     parser.add_argument("--d2l-batches", type=int, default=DEFAULTS["d2l_batches"], metavar="N",
                         help="minibatches timed per modern CNN of d2l")
     parser.add_argument("--no-d2l", action="store_true", help="leave out the d2l part and d2l's loop in micro")
@@ -159,7 +162,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
             d2l_recipes = importlib.import_module("bench.d2l_recipes")  # loads MXNet and d2l, to check the names
         except Exception as error:  # noqa: BLE001 (d2l cannot run: say so rather than show a traceback)
             parser.error(f"--d2l-models: d2l cannot run here ({type(error).__name__}: {error})")
-        known = [*d2l_recipes.RECIPES, *d2l_recipes.CNNS]
+        known = [*d2l_recipes.RECIPES, *d2l_recipes.CNNS, BOOK_ON_D2L_SPLIT]
         unknown = [name for name in args.d2l_models if name not in known]
         if unknown:
             parser.error(f"--d2l-models takes names among {', '.join(known)}, got {unknown}")
@@ -213,6 +216,7 @@ def run_d2l(args: argparse.Namespace, progress: Progress) -> dict:
     """The ``d2l`` part: d2l's recipes trained here, its modern CNNs timed; skipped if d2l cannot run."""
     try:
         d2l_recipes = importlib.import_module("bench.d2l_recipes")  # loads MXNet and d2l
+        d2l_split = importlib.import_module("bench.d2l_split")
     except Exception as error:  # noqa: BLE001 (any failure to load d2l means the same: skip it, say why)
         message = f"d2l's recipes skipped: the d2l package cannot run here ({type(error).__name__}: {error})"
         progress(message)
@@ -223,17 +227,22 @@ def run_d2l(args: argparse.Namespace, progress: Progress) -> dict:
     jobs = [("recipes", name, lambda r=r: d2l_recipes.run(r)) for name, r in d2l_recipes.RECIPES.items()]
     jobs += [("cnns", name, lambda c=c: d2l_recipes.extrapolate(c, args.d2l_batches))
              for name, c in d2l_recipes.CNNS.items()]
+    jobs.append(("book_on_d2l_split", BOOK_ON_D2L_SPLIT, lambda: d2l_split.run(progress=progress)))
     jobs = [job for job in jobs if not args.d2l_models or job[1] in args.d2l_models]
     found = {"changes": list(d2l_recipes.CHANGES), "recipes": [], "cnns": []}
+    doing = {"recipes": "training with d2l's recipe", "cnns": "timing d2l's minibatches",
+             "book_on_d2l_split": "the book's n-gram and networks, trained and scored on d2l's split"}
     for number, (kind, name, job) in enumerate(jobs, 1):
-        progress(f"d2l {name} ({number}/{len(jobs)}): "
-                 + ("training with d2l's recipe" if kind == "recipes" else "timing d2l's minibatches"))
+        progress(f"d2l {name} ({number}/{len(jobs)}): {doing[kind]}")
         runtime.set_seed(0)
         try:
             result = job()
         except Exception as error:  # noqa: BLE001 (one recipe failing leaves the others to run)
             result = {"name": name, "error": f"{type(error).__name__}: {error}"[:500]}
-        found[kind].append(result)
+        if kind == "book_on_d2l_split":
+            found[kind] = result
+        else:
+            found[kind].append(result)
         progress(f"d2l {name}: " + report.d2l_summary(result))
     return found
 
