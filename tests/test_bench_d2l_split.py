@@ -153,3 +153,15 @@ def test_the_report_puts_d2l_and_the_book_side_by_side():
               "d2l": d2l | {"book_on_d2l_split": {"name": "book-on-d2l-split", "error": "ValueError: no"}}}
     assert "The book's models on d2l's split failed: ValueError: no" in report.markdown(failed)
     assert report.shortfalls(failed) == ["book on d2l's split: failed: ValueError: no"]
+
+
+def test_the_d2l_part_runs_the_book_on_d2l_split(monkeypatch):
+    from bench import run
+
+    monkeypatch.setattr(d2l_split, "run", lambda progress: made_up_split())
+    said = []
+    found = run.run_d2l(run.arguments(["--parts", "d2l", "--d2l-models", run.BOOK_ON_D2L_SPLIT]), said.append)
+    assert found["book_on_d2l_split"] == made_up_split() and found["recipes"] == found["cnns"] == []
+    assert said[0] == ("d2l book-on-d2l-split (1/1): the book's n-gram and networks, trained and scored on "
+                       "d2l's split")
+    assert said[-1] == "d2l book-on-d2l-split: 5-gram 5.58; LSTM (256 units), Gluon 20.71 (lowest 7.04), 20 s"
