@@ -179,6 +179,14 @@ def test_playground_runs_all_and_its_controls_respond_in_jupyterlab(browser, lab
         }""", timeout=30000)
         assert status_epoch(page) == 0
         assert ui.locator("input[type='text']").first.input_value().startswith("playground.PlaygroundUI(")
+        # the picture-only controls redraw at once, without training: discretize, then one unit's output
+        for change in (lambda: ui.locator("button:has-text('discretize')").first.click(),
+                       lambda: ui.locator("select").last.select_option(index=1)):  # "show unit": the first unit
+            before = ui.locator("img").first.get_attribute("src")
+            change()
+            page.wait_for_function("""([img, before]) => img.getAttribute('src') !== before""",
+                                   arg=[ui.locator("img").first.element_handle(), before], timeout=30000)
+        assert status_epoch(page) == 0
         SHOTS.mkdir(parents=True, exist_ok=True)
         ui.screenshot(path=str(SHOTS / "07_playground_live.png"))
         assert errors == [], f"JavaScript errors: {errors}"

@@ -4,6 +4,7 @@ import math
 
 import numpy
 import pytest
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from d2lhelpers import playground as P
@@ -136,6 +137,31 @@ def test_regression_trains_on_half_the_squared_error_and_has_no_accuracy():
     assert record["test loss"] < 0.05 * first  # a plane is a linear model's exact fit
     with pytest.raises(ValueError, match="accuracy needs a classification data set"):
         pg.accuracy()
+
+
+def test_evaluate_scores_each_part_on_its_own_points():
+    pg = P.Playground(P.Config(noise=0.3, **TINY), seed=5)
+    pg.train(3)
+    record = pg.evaluate()
+    for part in ("train", "test"):
+        scores, labels = pg.scores(pg.points[part]), pg.labels[part]
+        logistic = numpy.logaddexp(0, scores) - labels * scores  # -log sigmoid of the signed score
+        assert math.isclose(record[f"{part} loss"], logistic.mean(), rel_tol=1e-5)
+        assert math.isclose(record[f"{part} acc"], ((scores > 0) == (labels > 0.5)).mean(), rel_tol=1e-6)
+    assert record["train loss"] != record["test loss"]  # two different sets of points
+
+
+def test_an_epochs_minibatches_use_every_training_point_once():
+    pg = P.Playground(P.Config(**{**TINY, "batch_size": 7}), seed=4)
+    batches = list(pg.batches())
+    assert [X.shape[0] for X, _ in batches] == [7] * 5 + [5]  # 40 training points
+    X = numpy.concatenate([X.asnumpy() for X, _ in batches])
+    y = numpy.concatenate([y.asnumpy() for _, y in batches])
+    order = numpy.lexsort(X.T)
+    expected = numpy.lexsort(pg.points["train"].T)
+    assert numpy.allclose(X[order], pg.points["train"][expected]) and numpy.array_equal(
+        y[order], pg.labels["train"][expected])
+    assert not numpy.allclose(X, pg.points["train"])  # in a new random order
 
 
 def test_adjust_changes_training_settings_without_starting_again():
@@ -341,10 +367,12 @@ def test_network_drawing_has_one_line_per_weight_colored_by_sign():
     ax = fig.subplots()
     P.draw_network(ax, pg.config.features, snap)
     weights = numpy.concatenate([w.T.ravel() for w in snap.weights])  # drawn input by input within each output
-    assert len(ax.lines) == 3 * 3 + 3 * 2 + 2 * 1 == weights.size
-    drawn = sorted((round(line.get_linewidth(), 4), line.get_color()) for line in ax.lines)
+    (lines,) = ax.collections  # the weights' lines, drawn as one collection
+    assert len(lines.get_segments()) == 3 * 3 + 3 * 2 + 2 * 1 == weights.size
+    pairs = zip(lines.get_linewidths(), lines.get_colors(), strict=True)
+    drawn = sorted((round(float(w), 4), to_hex(c)) for w, c in pairs)
     largest = numpy.abs(weights).max()
-    wanted = sorted((round(0.3 + 3 * abs(w) / largest, 4), P.BLUE if w > 0 else P.ORANGE) for w in weights)
+    wanted = sorted((round(0.3 + 3 * abs(w) / largest, 4), to_hex(P.BLUE if w > 0 else P.ORANGE)) for w in weights)
     assert drawn == wanted  # width grows with the magnitude; blue positive, orange negative
     assert len(ax.images) == 3 + 3 + 2 + 1  # one picture per unit
 

@@ -11,6 +11,7 @@ import numpy
 from IPython.display import Image, display
 from matplotlib.animation import FuncAnimation, HTMLWriter
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -134,13 +135,17 @@ def draw_network(ax: Axes, feature_names: Sequence[str], snap: Snapshot, problem
         top = (tallest - len(col)) * (size + gap) / 2
         centers.append([(j * 1.6, -(top + i * (size + gap))) for i in range(len(col))])
     largest = max(float(numpy.abs(w).max()) for w in snap.weights) or 1.0
+    segments, colors, widths = [], [], []  # one line per weight, drawn together (much faster than one plot each)
     for j, w in enumerate(snap.weights):
         for out in range(w.shape[0]):
             for inp in range(w.shape[1]):
                 (x0, y0), (x1, y1) = centers[j][inp], centers[j + 1][out]
                 value = w[out, inp]
-                ax.plot([x0 + size / 2, x1 - size / 2], [y0, y1], color=BLUE if value > 0 else ORANGE,
-                        linewidth=0.3 + 3 * abs(value) / largest, alpha=0.8, solid_capstyle="butt", zorder=1)
+                segments.append([(x0 + size / 2, y0), (x1 - size / 2, y1)])
+                colors.append(BLUE if value > 0 else ORANGE)
+                widths.append(0.3 + 3 * abs(value) / largest)
+    ax.add_collection(LineCollection(segments, colors=colors, linewidths=widths, alpha=0.8, capstyle="butt",
+                                     zorder=1))
     for j, col in enumerate(columns):
         for i, unit in enumerate(col):
             x, y = centers[j][i]
@@ -170,8 +175,10 @@ def draw(pg: Playground, snap: Snapshot | None = None, num_epochs: int | None = 
                                boundary_resolution=STILL_RESOLUTION)
     if fig is None:
         fig = Figure(figsize=figsize, layout="constrained")
-    fig.clear()
-    net_ax, data_ax, loss_ax = fig.subplots(1, 3, width_ratios=[1.6, 1, 1])
+    if len(fig.axes) != 3:  # a new figure; one drawn before keeps its panels, each cleared below (faster)
+        fig.clear()
+        fig.subplots(1, 3, width_ratios=[1.6, 1, 1])
+    net_ax, data_ax, loss_ax = fig.axes
     draw_network(net_ax, pg.config.features, snap, pg.config.problem, highlight=unit)
     draw_boundary(data_ax, pg, snap, show_test=show_test, discretize=discretize, unit=unit)
     draw_losses(loss_ax, snap.history, num_epochs)

@@ -200,6 +200,7 @@ class Playground:
         self.points, self.labels = make_split(cfg, self.seed)
         self._X = {k: mnp.array(features(v, cfg.features), ctx=self.device) for k, v in self.points.items()}
         self._y = {k: mnp.array(v, ctx=self.device) for k, v in self.labels.items()}
+        self._all = tuple(mnp.concatenate([d["train"], d["test"]]) for d in (self._X, self._y))  # for evaluate()
         self.rng = numpy.random.default_rng([self.seed, 1, self.start])
         self.net = build_net(len(cfg.features), cfg.hidden, cfg.activation)
         self.net.initialize(ctx=self.device)
@@ -209,9 +210,10 @@ class Playground:
             weight = self.rng.uniform(-bound, bound, (fan_out, fan_in))
             layer.weight.set_data(mnp.array(weight, dtype="float32", ctx=self.device))
             layer.bias.set_data(mnp.zeros(fan_out, ctx=self.device))
-        self.net.hybridize()
+        self.net.hybridize(static_alloc=True)
         self._data_loss = (gluon.loss.L2Loss() if cfg.problem == "regression"
                            else gluon.loss.SigmoidBinaryCrossEntropyLoss())
+        self._data_loss.hybridize(static_alloc=True)  # one call instead of several small operators per minibatch
         self.loop = train.Loop(self.net, self.loss, optim.make_trainer(self.net, "sgd", lr=cfg.lr))
         self.epochs, self.steps = 0, 0
         self.history: list[dict[str, float]] = []
@@ -228,10 +230,10 @@ class Playground:
     def batches(self) -> Iterator[tuple[mnp.ndarray, mnp.ndarray]]:
         """The training set in a new random order, in minibatches of ``config.batch_size``."""
         n = self.labels["train"].shape[0]
-        order = self.rng.permutation(n)
+        order = mnp.array(self.rng.permutation(n), dtype="int32", ctx=self.device)
+        X, y = self._X["train"][order], self._y["train"][order]  # one gather; the minibatches are views of it
         for start in range(0, n, self.config.batch_size):
-            index = mnp.array(order[start:start + self.config.batch_size], dtype="int32", ctx=self.device)
-            yield self._X["train"][index], self._y["train"][index]
+            yield X[start:start + self.config.batch_size], y[start:start + self.config.batch_size]
 
     def adjust(self, **changes) -> None:
         """Change the learning rate, regularization, its rate or the batch size without starting again.
@@ -288,12 +290,18 @@ class Playground:
 
     def evaluate(self) -> dict[str, float]:
         """Loss (without the penalty) and, for classification, accuracy on the training and the test set."""
+        X, y = self._all  # the training points, then the test points
+        out = self.net(X)
+        columns = [self._data_loss(out, y)]
+        if self.config.problem == "classification":
+            columns.append((out[:, 0] > 0) == (y > 0.5))
+        values = mnp.stack([c.astype("float32") for c in columns], axis=1).asnumpy()  # one wait for all four
+        parts = {"train": values[:self.labels["train"].shape[0]], "test": values[self.labels["train"].shape[0]:]}
         record = {}
-        for part in ("train", "test"):
-            out = self.net(self._X[part])
-            record[f"{part} loss"] = self._data_loss(out, self._y[part]).mean().item()
+        for part, rows in parts.items():
+            record[f"{part} loss"] = float(rows[:, 0].mean())
             if self.config.problem == "classification":
-                record[f"{part} acc"] = ((out[:, 0] > 0) == (self._y[part] > 0.5)).mean().item()
+                record[f"{part} acc"] = float(rows[:, 1].mean())
         return record
 
     def accuracy(self, part: str = "test") -> float:
