@@ -29,7 +29,6 @@ what the zero states cost it.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +36,7 @@ from pathlib import Path
 import numpy
 
 from bench import language_model
-from d2lhelpers import data, text
+from d2lhelpers import text
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = ROOT / "chapters" / "06_rnn_lstm.ipynb"
@@ -72,16 +71,9 @@ MODELS: dict[str, BookModel] = {m.name: m for m in (
 )}
 
 
-def normalize(raw_text: str) -> str:
-    """Chapter 6's normalization (d2l's too): lower case, every run of other characters than a-z one space."""
-    return re.sub("[^a-z]+", " ", raw_text.lower())
-
-
 def split(book: str | None = None) -> tuple[text.Vocab, numpy.ndarray, numpy.ndarray]:
     """The chapter's vocabulary, d2l's training characters (0 to 10,031) and its validation ones (10,000 to 15,031)."""
-    book = normalize(data.read_time_machine()) if book is None else book
-    vocab = text.Vocab(text.tokenize(book, "char"))
-    corpus = numpy.array(vocab[list(book)])
+    vocab, corpus = language_model.encode(book)
     train_end = D2L_TRAIN_WINDOWS + NUM_STEPS  # the last training window starts at 9,999, its labels end at 10,031
     val_end = D2L_TRAIN_WINDOWS + D2L_VAL_WINDOWS + NUM_STEPS
     if len(corpus) < val_end:

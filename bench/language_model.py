@@ -65,13 +65,23 @@ def recipe_of(name: str, epochs: int | None = None) -> Recipe:
     return recipe if epochs is None else replace(recipe, epochs=epochs)
 
 
-def corpus_split() -> tuple:
-    """The chapter's vocabulary and its 90% / 10% split of The Time Machine, as token indices."""
+def normalize(raw_text: str) -> str:
+    """Chapter 6's normalization (d2l's too): lower case, every run of other characters than a-z one space."""
+    return re.sub("[^a-z]+", " ", raw_text.lower())
+
+
+def encode(book: str | None = None) -> tuple:
+    """The chapter's character vocabulary of ``book`` (normalized The Time Machine if None) and its token indices."""
     import numpy
 
-    book = re.sub("[^a-z]+", " ", data.read_time_machine().lower())
+    book = normalize(data.read_time_machine()) if book is None else book
     vocab = text.Vocab(text.tokenize(book, "char"))
-    corpus = numpy.array(vocab[list(book)])
+    return vocab, numpy.array(vocab[list(book)])
+
+
+def corpus_split() -> tuple:
+    """The chapter's vocabulary and its 90% / 10% split of The Time Machine, as token indices."""
+    vocab, corpus = encode()
     split = int(0.9 * len(corpus))
     return vocab, corpus[:split], corpus[split:]
 
