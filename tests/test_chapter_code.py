@@ -48,23 +48,26 @@ def test_chapter_3s_numerical_gradient_equals_gradchecks():
     assert max(gradcheck.relative_error(ours[k], exact[k]) for k in ours) < 1e-8
 
 
-def test_chapter_3s_exercise_4_check_accepts_a_relu_pair_and_refuses_tanh():
-    """The self-check of exercise 4 passes a correct ReLU forward/backward pair and fails wrong ones."""
+def test_chapter_3s_exercise_4_check_accepts_relu_versions_and_refuses_tanh():
+    """The self-check of exercise 4 passes correct ReLU versions of mlp, forward and backward and fails wrong ones."""
     import mxnet as mx
     from mxnet import autograd, npx
 
     namespace = {"np": np, "npx": npx, "autograd": autograd, "gradcheck": gradcheck, "device": mx.cpu()}
-    for name in ("init_params", "cross_entropy", "penalty", "mlp", "forward", "backward", "relu_pair_is_right"):
+    for name in ("init_params", "cross_entropy", "penalty", "mlp", "forward", "backward", "relu_versions_are_right"):
         chapter_function("03_backprop", name, namespace)
 
-    def forward_relu(params, X, y, lambd):
+    def mlp_relu(params, X):
         x = X.reshape(X.shape[0], -1)
         z = np.dot(x, params["W1"].T) + params["b1"]
         h = np.maximum(z, 0)
-        o = np.dot(h, params["W2"].T) + params["b2"]
-        L = namespace["cross_entropy"](o, y).mean()
-        J = L + namespace["penalty"](params, lambd)
-        return {"x": x, "z": z, "h": h, "o": o, "L": L, "J": J}
+        return {"x": x, "z": z, "h": h, "o": np.dot(h, params["W2"].T) + params["b2"]}
+
+    def forward_relu(params, X, y, lambd):
+        cache = mlp_relu(params, X)
+        cache["L"] = namespace["cross_entropy"](cache["o"], y).mean()
+        cache["J"] = cache["L"] + namespace["penalty"](params, lambd)
+        return cache
 
     def backward_relu(params, cache, y, lambd):
         x, z, h, o = cache["x"], cache["z"], cache["h"], cache["o"]
@@ -74,10 +77,11 @@ def test_chapter_3s_exercise_4_check_accepts_a_relu_pair_and_refuses_tanh():
         return {"W1": np.dot(dZ.T, x) + lambd * params["W1"], "b1": dZ.sum(axis=0),
                 "W2": np.dot(dO.T, h) + lambd * params["W2"], "b2": dO.sum(axis=0)}
 
-    is_right = namespace["relu_pair_is_right"]
-    assert is_right((forward_relu, backward_relu))
-    assert not is_right((forward_relu, namespace["backward"]))  # tanh's derivative on a ReLU layer
-    assert not is_right((namespace["forward"], namespace["backward"]))  # the tanh network itself
+    is_right = namespace["relu_versions_are_right"]
+    assert is_right((mlp_relu, forward_relu, backward_relu))
+    assert not is_right((namespace["mlp"], forward_relu, backward_relu))  # mlp_relu left as tanh
+    assert not is_right((mlp_relu, forward_relu, namespace["backward"]))  # tanh's derivative on a ReLU layer
+    assert not is_right((namespace["mlp"], namespace["forward"], namespace["backward"]))  # the tanh network
 
     def forward_bias_after_relu(params, X, y, lambd):  # a misplaced bias, which the random biases expose
         cache = forward_relu({**params, "b1": 0 * params["b1"]}, X, y, lambd)
@@ -86,4 +90,4 @@ def test_chapter_3s_exercise_4_check_accepts_a_relu_pair_and_refuses_tanh():
         J = namespace["cross_entropy"](o, y).mean() + namespace["penalty"](params, lambd)
         return {**cache, "h": h, "o": o, "J": J}
 
-    assert not is_right((forward_bias_after_relu, backward_relu))
+    assert not is_right((mlp_relu, forward_bias_after_relu, backward_relu))
