@@ -91,3 +91,33 @@ def test_chapter_3s_exercise_4_check_accepts_relu_versions_and_refuses_tanh():
         return {**cache, "h": h, "o": o, "J": J}
 
     assert not is_right((mlp_relu, forward_bias_after_relu, backward_relu))
+
+
+def test_chapter_1s_exercise_1_check_runs_gradient_descent_on_the_centered_feature():
+    """The self-check of exercise 1 (a) accepts the two rates the eigenvalues predict and refuses others."""
+    import math
+
+    import mxnet as mx
+    from mxnet import autograd
+
+    from d2lhelpers.optim import sgd
+
+    rng = numpy.random.default_rng(0)
+    raw = rng.normal(1.5, 1.0, (200, 1))
+    labels_host = 1.5 * raw - 1.0 + rng.normal(0, 0.5, raw.shape)
+    centered_host = raw - raw.mean()
+    X1 = numpy.hstack([centered_host, numpy.ones_like(centered_host)])
+    H = X1.T @ X1 / len(raw)
+    theta = numpy.linalg.lstsq(X1, labels_host[:, 0], rcond=None)[0]
+    namespace = {"np": np, "numpy": numpy, "math": math, "autograd": autograd, "sgd": sgd, "device": mx.cpu(),
+                 "centered": np.array(centered_host, dtype="float32"), "labels": np.array(labels_host, dtype="float32"),
+                 "num_examples": len(raw), "H_centered": H, "theta_centered": theta,
+                 "H_host": H, "theta_host": theta}  # excess_loss's defaults
+    for name in ("linear_model", "squared_loss", "minibatches", "fit_line", "excess_loss", "centered_rates_are_right"):
+        chapter_function("01_basics", name, namespace)
+    is_right = namespace["centered_rates_are_right"]
+    lambdas = numpy.linalg.eigvalsh(H)
+    assert is_right((2 / lambdas[-1], 1 / H[1, 1]))
+    assert not is_right((2 / lambdas[0], 1 / H[1, 1]))  # the smaller eigenvalue's bound: diverges along the other
+    assert not is_right((0.9 * 2 / lambdas[-1], 1 / H[1, 1]))  # too cautious: still converges above it
+    assert not is_right((2 / lambdas[-1], 0.9 / H[1, 1]))  # leaves a tenth of b's error
