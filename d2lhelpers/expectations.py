@@ -262,16 +262,13 @@ EXPECTATIONS: dict[str, Expectation] = {  # result name -> its expectation, in t
     "best_network_val_ppl": Expectation(
         "06_rnn_lstm", "2-layer LSTM on an embedding, with dropout and Adam", "validation perplexity", at_most=0.9,
         usually="about 3.7", relative_to="the best n-gram model's"),
-    "playground_xor_linear_test_acc": Expectation(
-        "07_playground", "XOR, linear model on x1, x2", "test accuracy", at_most=0.65, strict=True,
-        usually="about 0.5"),
-    "playground_xor_hidden_test_acc": Expectation(
-        "07_playground", "XOR, one hidden layer of 4 ReLU units (of 3 starts, the lowest training loss)",
-        "test accuracy",
-        at_least=0.95, strict=True),
-    "playground_xor_unit_cosine": Expectation(
-        "07_playground", "the same network's 4 units", "smallest cosine to the formula's directions",
-        at_least=0.9, usually="0.98 or more", fmt=".3f"),
+    "playground_xor_linear_test_acc": Expectation("07_playground", "XOR, linear model on x1, x2", "test accuracy",
+        at_most=0.65, strict=True, usually="about 0.5"),
+    "playground_xor_hidden_test_acc": Expectation("07_playground",
+        "XOR, one hidden layer of 4 ReLU units (of 3 starts, the lowest training loss)", "test accuracy", at_least=0.95,
+        strict=True),
+    "playground_xor_unit_cosine": Expectation("07_playground", "the same network's 4 units",
+        "smallest cosine to the formula's directions", at_least=0.9, usually="0.98 or more", fmt=".3f"),
     "playground_spiral_deep_test_acc": Expectation(
         "07_playground", "spiral on x1, x2: three hidden layers of 8 ReLU units (median of 3 starts)",
         "test accuracy", at_least=0.70, strict=True, usually="0.8 to 0.97"),
@@ -281,22 +278,21 @@ EXPECTATIONS: dict[str, Expectation] = {  # result name -> its expectation, in t
     "playground_lr_small_test_acc": Expectation(
         "07_playground", "circle, hidden layers of 4 and 2 tanh units, learning rate 0.03", "test accuracy",
         at_least=0.9, usually="0.99 or more"),
-    "playground_lr_too_large_test_acc": Expectation(
-        "07_playground", "the same network at learning rate 3", "test accuracy", at_most=1, strict=True,
-        usually="0.5 to 0.8", relative_to="the rate 0.03's"),
+    "playground_lr_too_large_test_acc": Expectation("07_playground", "the same network at learning rate 3",
+        "test accuracy", at_most=1, strict=True, usually="0.5 to 0.8", relative_to="the rate 0.03's"),
     "playground_lr_saturated_share": Expectation(
         "07_playground", "the rate-3 network, first layer after the 100 epochs at 0.03",
         "share of saturated outputs", at_least=0.8, usually="0.95 or more", fmt=".2f"),
-    "playground_linear_activation_circle_acc": Expectation(
-        "07_playground", "circle, hidden layers of 4 and 2 linear units", "test accuracy", at_most=0.7,
-        usually="about 0.5"),
+    "playground_lr_rescaled_test_acc": Expectation(
+        "07_playground", "the rate-3 network shrunk to its starting weight norms, then 100 epochs at 0.03",
+        "test accuracy", at_least=0.75, usually="0.82 to 1.0 at five seeds"),
+    "playground_linear_activation_circle_acc": Expectation("07_playground",
+        "circle, hidden layers of 4 and 2 linear units", "test accuracy", at_most=0.7, usually="about 0.5"),
     "playground_overfit_gap": Expectation(
         "07_playground", "noisy circle, 100 training points, 3 layers of 8 tanh units", "train minus test accuracy",
         at_least=0, strict=True, usually="0.06 to 0.16", fmt=".3f"),
-    "playground_overfit_test_loss_rise": Expectation(
-        "07_playground", "the noisy circle's network without a penalty", "final test loss", at_least=1,
-        strict=True, usually="well above it",
-        relative_to="its lowest during training"),
+    "playground_overfit_test_loss_rise": Expectation("07_playground", "the noisy circle's network without a penalty",
+        "final test loss", at_least=1, strict=True, usually="well above it", relative_to="its lowest during training"),
     "playground_l2_gap": Expectation(
         "07_playground", "the same with an L2 penalty of rate 0.03", "train minus test accuracy", at_most=1,
         strict=True, usually="0.8 of it or less", relative_to="the gap without a penalty"),
@@ -306,9 +302,8 @@ EXPECTATIONS: dict[str, Expectation] = {  # result name -> its expectation, in t
     "playground_l2_test_loss": Expectation(
         "07_playground", "the noisy circle's network with L2 0.03", "final test loss", at_most=1, strict=True,
         usually="0.65 to 0.8 of it", relative_to="its test loss without a penalty"),
-    "playground_multigauss_test_loss": Expectation(
-        "07_playground", "multigauss, 2 layers of 8 tanh units, 200 epochs", "test loss", at_most=0.5,
-        usually="0.25 to 0.35 of it", relative_to="the loss of predicting 0 everywhere"),
+    "playground_multigauss_test_loss": Expectation("07_playground", "multigauss, 2 layers of 8 tanh units, 200 epochs",
+        "test loss", at_most=0.5, usually="0.25 to 0.35 of it", relative_to="the loss of predicting 0 everywhere"),
 }
 
 

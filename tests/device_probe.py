@@ -35,6 +35,8 @@ STARTUP_FILE = "profile_default/startup/00-d2l-device-probe.py"
 TEACHING_CELLS = {
     "01_basics": {
         "c003": {"x"}, "1c1fd465": {"x"}, "d43eef86": {"x", "y"}, "0f3e0619": {"y"},  # 1.1: arrays, autograd
+        "23d35241": {"a", "root"}, "8d6b3c03": {"v", "y"},  # autograd through a loop; detach
+        "1fdb4102": {"A", "B"},  # asynchronous execution, timed
         "9b3f67d0": {"O", "rows", "columns"},  # 1.1: keepdims, broadcasting, index arrays
         "2be36962": {"p", "q", "one_hot"},  # entropy and KL divergence on three classes
         "c027": {"O"},  # softmax of large logits
@@ -47,7 +49,7 @@ TEACHING_CELLS = {
         "c031": {"H"}, "c033": {"ones", "Y"}, "c040": {"ones", "Y"},  # dropout on small arrays
     },
     "03_backprop": {
-        "009563b4": {"A", "v", "c", "u", "y_tanh", "jacobian_y_u", "jacobian_y_v", "jacobian_u_A", "u_bar", "v_bar",
+        "009563b4": {"A", "v", "c", "u", "s", "jacobian_s_u", "jacobian_s_v", "jacobian_u_A", "u_bar", "v_bar",
                      "A_bar", "u_recorded"},  # vector-Jacobian products on numbers
         "c049": {"z_sample"},  # a sample of tanh'(z)^2
     },

@@ -295,7 +295,7 @@ class Playground:
         columns = [self._data_loss(out, y)]
         if self.config.problem == "classification":
             columns.append((out[:, 0] > 0) == (y > 0.5))
-        values = mnp.stack([c.astype("float32") for c in columns], axis=1).asnumpy()  # one wait for all four
+        values = mnp.stack([c.astype("float32") for c in columns], axis=1).asnumpy()  # one wait for all values
         parts = {"train": values[:self.labels["train"].shape[0]], "test": values[self.labels["train"].shape[0]:]}
         record = {}
         for part, rows in parts.items():
