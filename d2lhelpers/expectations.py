@@ -264,9 +264,9 @@ EXPECTATIONS: dict[str, Expectation] = {  # result name -> its expectation, in t
         usually="about 3.7", relative_to="the best n-gram model's"),
     "playground_xor_linear_test_acc": Expectation("07_playground", "XOR, linear model on x1, x2", "test accuracy",
         at_most=0.65, strict=True, usually="about 0.5"),
-    "playground_xor_hidden_test_acc": Expectation("07_playground",
-        "XOR, one hidden layer of 4 ReLU units (of 3 starts, the lowest training loss)", "test accuracy", at_least=0.95,
-        strict=True),
+    "playground_xor_hidden_test_acc": Expectation(
+        "07_playground", "XOR, one hidden layer of 4 ReLU units (of 3 starts, the lowest training loss)",
+        "test accuracy", at_least=0.95, strict=True),
     "playground_xor_unit_cosine": Expectation("07_playground", "the same network's 4 units",
         "smallest cosine to the formula's directions", at_least=0.9, usually="0.98 or more", fmt=".3f"),
     "playground_spiral_deep_test_acc": Expectation(
@@ -286,8 +286,9 @@ EXPECTATIONS: dict[str, Expectation] = {  # result name -> its expectation, in t
     "playground_lr_rescaled_test_acc": Expectation(
         "07_playground", "the rate-3 network shrunk to its starting weight norms, then 100 epochs at 0.03",
         "test accuracy", at_least=0.75, usually="0.82 to 1.0 at five seeds"),
-    "playground_linear_activation_circle_acc": Expectation("07_playground",
-        "circle, hidden layers of 4 and 2 linear units", "test accuracy", at_most=0.7, usually="about 0.5"),
+    "playground_linear_activation_circle_acc": Expectation(
+        "07_playground", "circle, hidden layers of 4 and 2 linear units", "test accuracy", at_most=0.7,
+        usually="about 0.5"),
     "playground_overfit_gap": Expectation(
         "07_playground", "noisy circle, 100 training points, 3 layers of 8 tanh units", "train minus test accuracy",
         at_least=0, strict=True, usually="0.06 to 0.16", fmt=".3f"),
