@@ -49,8 +49,8 @@ TEACHING_CELLS = {
         "c031": {"H"}, "c033": {"ones", "Y"}, "c040": {"ones", "Y"},  # dropout on small arrays
     },
     "03_backprop": {
-        "009563b4": {"A", "v", "c", "u", "s", "jacobian_s_u", "jacobian_s_v", "jacobian_u_A", "u_bar", "v_bar",
-                     "A_bar", "u_recorded"},  # vector-Jacobian products on numbers
+        "009563b4": {"A", "v", "c", "u", "s", "jacobian_s_u", "jacobian_s_v", "jacobian_s_A", "jacobian_u_A", "u_bar",
+                     "v_bar", "A_bar", "u_recorded"},  # vector-Jacobian products on numbers
         "c049": {"z_sample"},  # a sample of tanh'(z)^2
     },
     "04_cnn": {

@@ -121,3 +121,14 @@ def test_chapter_1s_exercise_1_check_runs_gradient_descent_on_the_centered_featu
     assert not is_right((2 / lambdas[0], 1 / H[1, 1]))  # the smaller eigenvalue's bound: diverges along the other
     assert not is_right((0.9 * 2 / lambdas[-1], 1 / H[1, 1]))  # too cautious: still converges above it
     assert not is_right((2 / lambdas[-1], 0.9 / H[1, 1]))  # leaves a tenth of b's error
+
+
+def test_chapter_1s_squared_loss_refuses_shapes_that_would_broadcast():
+    """(n, 1) against (n,) would silently broadcast to (n, n); the chapter's squared_loss names the shapes instead."""
+    import pytest
+
+    squared_loss = chapter_function("01_basics", "squared_loss", {"np": np})
+    y_hat, y = np.array([[1.0], [2.0], [4.0]]), np.array([[1.0], [3.0], [2.0]])
+    assert squared_loss(y_hat, y)[:, 0].tolist() == [0.0, 0.5, 2.0]
+    with pytest.raises(ValueError, match=r"\(3, 1\) and \(3,\)"):
+        squared_loss(y_hat, y[:, 0])
