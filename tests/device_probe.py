@@ -34,10 +34,10 @@ STARTUP_FILE = "profile_default/startup/00-d2l-device-probe.py"
 # may leave there. All teach arrays, autograd, activation functions or a worked example; no model trains on them.
 TEACHING_CELLS = {
     "01_basics": {
-        "c003": {"x"}, "1c1fd465": {"x"}, "d43eef86": {"x", "y"}, "0f3e0619": {"y"},  # 1.1: arrays, autograd
+        "c003": {"x", "v"}, "1c1fd465": {"x"}, "d43eef86": {"x", "y"}, "0f3e0619": {"y"},  # 1.1: arrays, autograd
         "23d35241": {"a", "root"}, "8d6b3c03": {"v", "y"},  # autograd through a loop; detach
         "1fdb4102": {"A", "B"},  # asynchronous execution, timed
-        "9b3f67d0": {"O", "rows", "columns"},  # 1.1: keepdims, broadcasting, index arrays
+        "9b3f67d0": {"O", "rows", "columns", "Q"},  # 1.1: keepdims, broadcasting, index arrays
         "2be36962": {"p", "q", "one_hot"},  # entropy and KL divergence on three classes
         "c027": {"O"},  # softmax of large logits
         "c029": {"y", "l", "O", "formula"},  # the cross-entropy's gradient against its formula

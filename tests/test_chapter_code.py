@@ -132,3 +132,15 @@ def test_chapter_1s_squared_loss_refuses_shapes_that_would_broadcast():
     assert squared_loss(y_hat, y)[:, 0].tolist() == [0.0, 0.5, 2.0]
     with pytest.raises(ValueError, match=r"\(3, 1\) and \(3,\)"):
         squared_loss(y_hat, y[:, 0])
+
+
+def test_chapter_4s_receptive_field_check_finds_the_counted_width():
+    """Exercise 5's check measures, with autograd, the width the rule of section 4.5 gives: 5, 6, then 6 + 4 * 2."""
+    import numpy
+    from mxnet import autograd, npx
+    from mxnet.gluon import nn
+
+    npx.set_np()
+    namespace = {"np": np, "numpy": numpy, "nn": nn, "autograd": autograd}
+    chapter_function("04_cnn", "lenet_classic", namespace)
+    assert chapter_function("04_cnn", "receptive_field_width", namespace)() == 14
