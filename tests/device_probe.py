@@ -50,7 +50,7 @@ TEACHING_CELLS = {
     },
     "03_backprop": {
         "009563b4": {"A", "v", "c", "u", "s", "jacobian_s_u", "jacobian_s_v", "jacobian_s_A", "jacobian_u_A", "u_bar",
-                     "v_bar", "A_bar", "u_recorded"},  # vector-Jacobian products on numbers
+                     "v_bar", "A_bar", "f_recorded"},  # vector-Jacobian products on numbers
         "c049": {"z_sample"},  # a sample of tanh'(z)^2
     },
     "04_cnn": {
