@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 import numpy
+import pytest
 from mxnet import np
 
 from d2lhelpers import gradcheck
@@ -125,8 +126,6 @@ def test_chapter_1s_exercise_1_check_runs_gradient_descent_on_the_centered_featu
 
 def test_chapter_1s_squared_loss_refuses_shapes_that_would_broadcast():
     """(n, 1) against (n,) would silently broadcast to (n, n); the chapter's squared_loss names the shapes instead."""
-    import pytest
-
     squared_loss = chapter_function("01_basics", "squared_loss", {"np": np})
     y_hat, y = np.array([[1.0], [2.0], [4.0]]), np.array([[1.0], [3.0], [2.0]])
     assert squared_loss(y_hat, y)[:, 0].tolist() == [0.0, 0.5, 2.0]
@@ -136,7 +135,6 @@ def test_chapter_1s_squared_loss_refuses_shapes_that_would_broadcast():
 
 def test_chapter_4s_receptive_field_check_finds_the_counted_width():
     """Exercise 5's check measures, with autograd, the width the rule of section 4.5 gives: 5, 6, then 6 + 4 * 2."""
-    import numpy
     from mxnet import autograd, npx
     from mxnet.gluon import nn
 
