@@ -1,8 +1,10 @@
 """The playground of chapter 7: data, features, model, training through train.Loop, pictures, controls."""
 import asyncio
+import io
 import math
 
 import numpy
+import PIL.Image
 import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
@@ -622,3 +624,35 @@ def test_ui_picture_controls_change_only_the_picture(ui):
     assert ui.shown_unit == (2, 0) and ui.image.value != discrete and ui.playground.epochs == 1
     ui.controls["layers"].value = 1  # a new network: its own units, the boundary shown again
     assert len(ui.show_unit.options) == 1 + 2 + 4 + 1 and ui.shown_unit is None
+
+
+def test_png_bytes_is_a_palette_picture_of_the_figure():
+    fig = Figure(figsize=(4, 2))
+    fig.subplots().imshow(numpy.linspace(0, 1, 16).reshape(4, 4), cmap=P.COLORS, interpolation="nearest")
+    picture = PIL.Image.open(io.BytesIO(P.png_bytes(fig, dpi=50)))
+    assert picture.format == "PNG" and picture.mode == "P" and picture.size == (200, 100)
+    colors = numpy.asarray(picture.convert("RGB"), dtype=float).reshape(-1, 1, 3)
+    shades = numpy.asarray(P.COLORS(numpy.linspace(0, 1, 16)))[:, :3] * 255
+    assert numpy.abs(colors - shades).max(axis=2).min(axis=0).max() <= 2  # each of the 16 shades is still there
+
+
+def test_log_loss_axis_writes_its_ticks_plainly():
+    fig = Figure()
+    ax = fig.subplots()
+    ax.plot([1, 2, 3], [0.3, 0.1, 0.03])
+    P.log_loss_axis(ax)
+    fig.canvas.draw()
+    low, high = ax.get_ylim()
+    labels = [t.get_text() for t in ax.get_yticklabels() if low <= t.get_position()[1] <= high]
+    assert ax.get_yscale() == "log" and {"0.05", "0.1", "0.2"} <= set(labels)
+
+
+def test_network_drawing_spreads_its_columns_for_wide_layers():
+    narrow = P.draw(P.Playground(P.Config(hidden=(4, 2), **TINY)))
+    wide = P.draw(P.Playground(P.Config(hidden=(8, 8), **TINY)))
+
+    def column_spacing(fig):
+        xs = sorted({round(float(numpy.mean(im.get_extent()[:2])), 6) for im in fig.axes[0].images})
+        return xs[1] - xs[0]
+
+    assert column_spacing(narrow) == pytest.approx(1.6) and column_spacing(wide) > 2

@@ -54,6 +54,7 @@ from d2lhelpers.playground.drawing import (
     draw_losses,
     draw_network,
     draw_points,
+    log_loss_axis,
     output_colors,
     png_bytes,
     record,
@@ -66,8 +67,8 @@ __all__ = [
     "BLUE", "COLORS", "DATASETS", "EXTENT", "FEATURES", "NOISE_SCALE", "ORANGE", "REGRESSION_DATASETS",
     "STILL_RESOLUTION", "Config", "Playground", "PlaygroundUI", "Snapshot", "animation_html", "build_net",
     "check_features", "draw", "draw_boundary", "draw_losses", "draw_network", "draw_points", "features", "grid",
-    "make_points", "make_split", "output_colors", "penalty", "png_bytes", "preset", "record", "regression_target",
-    "show", "unit_name",
+    "log_loss_axis", "make_points", "make_split", "output_colors", "penalty", "png_bytes", "preset", "record",
+    "regression_target", "show", "unit_name",
 ]
 
 

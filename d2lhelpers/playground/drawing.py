@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy
+import PIL.Image
 from IPython.display import Image, display
 from matplotlib.animation import FuncAnimation, HTMLWriter
 from matplotlib.axes import Axes
@@ -15,6 +16,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
 from d2lhelpers import plot
 from d2lhelpers.checks import positive_int
@@ -130,10 +132,13 @@ def draw_network(ax: Axes, feature_names: Sequence[str], snap: Snapshot, problem
     columns = snap.unit_grids
     size, gap = 0.62, 0.18
     tallest = max(len(c) for c in columns)
+    # columns 1.6 apart, or further for tall layers, to fill a panel 1.35 times as wide as it is tall
+    # (the network's width is 2.1 plus the spacings, its height 0.5 plus its tallest column)
+    spacing = max(1.6, (1.35 * (0.5 + tallest * (size + gap)) - 2.1) / max(len(columns) - 1, 1))
     centers = []
     for j, col in enumerate(columns):
         top = (tallest - len(col)) * (size + gap) / 2
-        centers.append([(j * 1.6, -(top + i * (size + gap))) for i in range(len(col))])
+        centers.append([(j * spacing, -(top + i * (size + gap))) for i in range(len(col))])
     largest = max(float(numpy.abs(w).max()) for w in snap.weights) or 1.0
     segments, colors, widths = [], [], []  # one line per weight, drawn together (much faster than one plot each)
     for j, w in enumerate(snap.weights):
@@ -160,8 +165,8 @@ def draw_network(ax: Axes, feature_names: Sequence[str], snap: Snapshot, problem
     bottom = -(tallest - 1) * (size + gap) - size / 2
     for j in range(len(columns)):
         name = "inputs" if j == 0 else "output" if j == len(columns) - 1 else f"layer {j}"
-        ax.text(j * 1.6, bottom - 0.1, name, ha="center", va="top", fontsize=7)
-    ax.set_xlim(-1.4, (len(columns) - 1) * 1.6 + size / 2 + 0.05)
+        ax.text(j * spacing, bottom - 0.1, name, ha="center", va="top", fontsize=7)
+    ax.set_xlim(-1.4, (len(columns) - 1) * spacing + size / 2 + 0.05)
     ax.set_ylim(bottom - 0.45, size / 2 + 0.05)
     ax.set_aspect("equal")
 
@@ -187,10 +192,26 @@ def draw(pg: Playground, snap: Snapshot | None = None, num_epochs: int | None = 
 
 
 def png_bytes(fig: Figure, dpi: int = 72) -> bytes:
-    """The figure as PNG bytes (for an image widget)."""
+    """The figure as PNG bytes with a palette of 256 colors.
+
+    The pictures hold few colors (16 shades, points, lines), so the palette
+    loses nothing visible and makes the file about three times smaller than
+    full color, which keeps the saved notebook small.
+    """
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
+    picture = PIL.Image.open(buffer).convert("RGB").quantize(256, dither=PIL.Image.Dither.NONE)
+    palette = io.BytesIO()
+    picture.save(palette, format="png", optimize=True)
+    return palette.getvalue()
+
+
+def log_loss_axis(ax: Axes) -> None:
+    """A logarithmic y axis for losses, with ticks at 1, 2 and 5 times each power of ten, written plainly."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def record(pg: Playground, num_epochs: int, num_frames: int, resolution: int = 20) -> list[Snapshot]:
