@@ -132,8 +132,8 @@ def draw_network(ax: Axes, feature_names: Sequence[str], snap: Snapshot, problem
     columns = snap.unit_grids
     size, gap = 0.62, 0.18
     tallest = max(len(c) for c in columns)
-    # columns 1.6 apart, or further for tall layers, to fill a panel 1.35 times as wide as it is tall
-    # (the network's width is 2.1 plus the spacings, its height 0.5 plus its tallest column)
+    # columns 1.6 apart, or further for tall layers, so that the drawing is roughly 1.35 times as wide as tall
+    # (its margins add about 2 to the columns' span across and about 0.5 to the tallest column's height)
     spacing = max(1.6, (1.35 * (0.5 + tallest * (size + gap)) - 2.1) / max(len(columns) - 1, 1))
     centers = []
     for j, col in enumerate(columns):
