@@ -5,7 +5,7 @@ returns nothing, so a notebook cell that calls one shows it once.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from itertools import pairwise
 
 from matplotlib.axes import Axes
@@ -125,15 +125,18 @@ Point = tuple[float, float]
 
 def computational_graph(variables: Mapping[str, Point], operators: Mapping[str, Point],
                         edges: Sequence[tuple[str, str]], labels: Mapping[str, str] | None = None,
-                        scale: float = 0.75) -> None:
+                        scale: float = 0.75, shaded: Collection[str] = ()) -> None:
     """Draw a computational graph: variables as squares, operators as circles.
 
     ``variables`` and ``operators`` map each node's name to its (x, y)
     position; ``edges`` are (source, target) pairs, drawn as arrows in the
     direction data flows, and each joins a variable to an operator or an
     operator to a variable. ``labels`` optionally replaces a node's name by
-    the text drawn in it (matplotlib mathtext allowed). ``scale`` is the
-    figure size in inches per unit of position.
+    the text drawn in it (matplotlib mathtext allowed). The variables named
+    in ``shaded`` are filled in a second, darker color, to set a kind of
+    value apart (the forward values a backward pass reads, the weights that
+    every step shares). ``scale`` is the figure size in inches per unit of
+    position.
     """
     if not variables:
         raise ValueError("variables must name at least one node")
@@ -153,6 +156,8 @@ def computational_graph(variables: Mapping[str, Point], operators: Mapping[str, 
     unknown = sorted(set(labels) - set(nodes))
     if unknown:
         raise ValueError(f"labels must name known nodes, got {unknown}")
+    if isinstance(shaded, str) or sorted(set(shaded) - set(variables)):
+        raise ValueError(f"shaded must be a collection of variable names, got {shaded!r}")
 
     xs, ys = [p[0] for p in nodes.values()], [p[1] for p in nodes.values()]
     width, height = max(xs) - min(xs) + 1, max(ys) - min(ys) + 1
@@ -160,7 +165,8 @@ def computational_graph(variables: Mapping[str, Point], operators: Mapping[str, 
     ax = fig.add_axes((0, 0, 1, 1))
     patches = {}
     for name, (x, y) in variables.items():
-        patches[name] = Rectangle((x - 0.3, y - 0.3), 0.6, 0.6, facecolor="#fdf0d5", edgecolor="#7f5a1e", lw=1)
+        patches[name] = Rectangle((x - 0.3, y - 0.3), 0.6, 0.6, facecolor="#f0c987" if name in shaded else "#fdf0d5",
+                                  edgecolor="#7f5a1e", lw=1)
     for name, (x, y) in operators.items():
         patches[name] = _circle((x, y), radius=0.3)
     for name, patch in patches.items():

@@ -29,6 +29,19 @@ def test_arrows_point_from_source_to_target(shown):
     assert tuple(last.xyann) == OPERATORS["times"] and tuple(last.xy) == VARIABLES["y"]
 
 
+def test_shaded_variables_get_a_second_fill_color(shown):
+    figures.computational_graph(VARIABLES, OPERATORS, EDGES, shaded=["w"])
+    squares = [p for p in shown[-1].axes[0].patches if isinstance(p, Rectangle)]  # drawn in VARIABLES' order
+    fills = [p.get_facecolor() for p in squares]
+    assert fills[0] == fills[2] != fills[1]
+
+
+@pytest.mark.parametrize("shaded", [["times"], ["nowhere"], "w"])
+def test_only_variables_can_be_shaded(shaded):
+    with pytest.raises(ValueError, match="^shaded must be a collection of variable names"):
+        figures.computational_graph(VARIABLES, OPERATORS, EDGES, shaded=shaded)
+
+
 @pytest.mark.parametrize("variables, operators, edges, labels, name", [
     ({}, OPERATORS, [], None, "variables"),
     (VARIABLES, {"x": (1, 0)}, [], None, "operators"),
