@@ -264,7 +264,7 @@ def predict(prefix: str, num_chars: int, net: Callable, begin_state: Callable[[i
     state = begin_state(1)
     device = state[0].ctx
     indices = vocab[list(prefix)]
-    if len(indices) > 1:  # warm-up: read the prefix but its last character
+    if len(indices) > 1:  # warm-up: read all of the prefix except its last character, which the loop reads first
         _, state = net(np.array([indices[:-1]], ctx=device), state)
     for _ in range(num_chars):
         outputs, state = net(np.array([indices[-1:]], ctx=device), state)
